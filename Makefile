@@ -1,0 +1,49 @@
+# Thin wrapper over CMake: `make demo` and `make test` work on a fresh Debian machine.
+#   make deps    install the Debian packages the build needs (only those missing)
+#   make build   configure and build (Release) in build/, binaries in build/bin/
+#   make test    deps + build + every test (ctest)
+#   make demo    deps + build + a short tour of the engine
+#   make bench   CPU kernel benchmarks, with NumPy side by side (bench/peers)
+#   make install PREFIX=...   install headers, libraries, the CMake package and the tool
+BUILD_DIR ?= build
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+# nvcc lives here on most machines; AUTO builds the CUDA backend when it is found.
+CUDA_HOME ?= /usr/local/cuda
+export PATH := $(PATH):$(CUDA_HOME)/bin
+
+DEB_PACKAGES := build-essential cmake pkg-config \
+  libopenblas-openmp-dev libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev \
+  nlohmann-json3-dev libcli11-dev zlib1g-dev
+
+.PHONY: deps build test demo bench install clean
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "make deps: all packages present"; fi
+
+build:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: deps build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+demo: deps build
+	./examples/tour.sh $(BUILD_DIR)/bin/nimbus
+
+bench: deps build
+	./bench/run_cpu.sh $(BUILD_DIR)
+
+install: build
+	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+
+clean:
+	rm -rf $(BUILD_DIR)

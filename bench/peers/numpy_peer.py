@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""NumPy beside nimbus on the same work, in the same run: f32 GEMM and elementwise add.
+
+Times NumPy (best and median of N runs after warm-up), runs `nimbus bench ... --json` for the same
+sizes, and prints both with the ratio nimbus/NumPy (>1 means nimbus is faster). With --save DIR it
+also writes the figures as one JSON file (machine, date, commit) into DIR.
+
+Usage: numpy_peer.py NIMBUS_BINARY [--m 1024 --n 1024 --k 1024] [--elements 67108864] [--save DIR]
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+try:
+    import numpy as np
+except ImportError:
+    sys.exit("numpy_peer.py: NumPy is missing; install it with `python3 -m pip install numpy`")
+
+
+def time_numpy(fn, repeat, warmup=3):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times), min(times)
+
+
+def run_nimbus(binary, args):
+    out = subprocess.run([binary, "bench", *args, "--json", "--device", "cpu"], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("nimbus")
+    parser.add_argument("--m", type=int, default=1024)
+    parser.add_argument("--n", type=int, default=1024)
+    parser.add_argument("--k", type=int, default=1024)
+    parser.add_argument("--elements", type=int, default=1 << 26)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--save", help="folder for a JSON record of this run")
+    args = parser.parse_args()
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((args.m, args.k), dtype=np.float32)
+    b = rng.standard_normal((args.k, args.n), dtype=np.float32)
+    np_gemm = time_numpy(lambda: a @ b, args.repeat)
+    nb_gemm = run_nimbus(args.nimbus, ["gemm", "--m", str(args.m), "--n", str(args.n), "--k", str(args.k),
+                                       "--repeat", str(args.repeat)])
+    flops = 2.0 * args.m * args.n * args.k
+    np_gflops = flops / (np_gemm[1] * 1e-3) / 1e9
+
+    x = rng.standard_normal(args.elements, dtype=np.float32)
+    y = rng.standard_normal(args.elements, dtype=np.float32)
+    np_add = time_numpy(lambda: np.add(x, y), args.repeat)
+    nb_add = run_nimbus(args.nimbus, ["add", "--n", str(args.elements), "--repeat", str(args.repeat)])
+    nb_copy = run_nimbus(args.nimbus, ["copy", "--n", str(args.elements), "--repeat", str(args.repeat)])
+    np_gbps = 3.0 * 4 * args.elements / (np_add[1] * 1e-3) / 1e9
+
+    rows = [
+        ("gemm f32 %dx%dx%d" % (args.m, args.n, args.k), "GFLOP/s", nb_gemm["gflops"], np_gflops,
+         nb_gemm["median_ms"], np_gemm[0]),
+        ("add f32 n=%d" % args.elements, "GB/s", nb_add["gbps"], np_gbps, nb_add["median_ms"], np_add[0]),
+    ]
+    print("%-28s %-8s %10s %10s %8s %12s %12s" % ("work", "unit", "nimbus", "numpy", "ratio", "nimbus_med", "numpy_med"))
+    for name, unit, ours, theirs, our_med, their_med in rows:
+        print("%-28s %-8s %10.1f %10.1f %8.2f %10.2fms %10.2fms" % (name, unit, ours, theirs, ours / theirs,
+                                                                     our_med, their_med))
+    print("add vs parallel memcpy of the same bytes: %.1f / %.1f GB/s = %.0f%%"
+          % (nb_add["gbps"], nb_copy["gbps"], 100.0 * nb_add["gbps"] / nb_copy["gbps"]))
+
+    if args.save:
+        os.makedirs(args.save, exist_ok=True)
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        record = {
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "commit": commit, "machine": platform.machine(), "cpu": platform.processor() or "unknown",
+            "cores": os.cpu_count(), "numpy": np.__version__,
+            "gemm": {"nimbus": nb_gemm, "numpy_gflops": np_gflops, "numpy_median_ms": np_gemm[0],
+                     "ratio": nb_gemm["gflops"] / np_gflops},
+            "add": {"nimbus": nb_add, "numpy_gbps": np_gbps, "numpy_median_ms": np_add[0],
+                    "ratio": nb_add["gbps"] / np_gbps},
+            "copy_baseline": nb_copy, "add_over_memcpy": nb_add["gbps"] / nb_copy["gbps"],
+        }
+        path = os.path.join(args.save, "cpu-%s.json" % datetime.date.today().isoformat())
+        with open(path, "w") as f:
+            json.dump(record, f, indent=2)
+        print("saved", path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+// CPU GEMM: f32/f64 through BLAS (OpenBLAS, OpenMP build), f16/bf16 through f32 BLAS, integers
+// through Eigen (BLAS has no integer GEMM).
+//
+// Note [GEMM layouts]
+// BLAS takes row-major matrices with a leading dimension, transposed or not. A [M,K] operand with
+// strides (s0, 1) is "N" with ld = s0; with strides (1, s1) it is the transpose of a row-major
+// [K,M] matrix, "T" with ld = s1. Anything else (both strides > 1) is copied contiguous first.
+// Batches run one BLAS call each; many small products run in parallel over the batch (OpenBLAS
+// then uses one thread per call, as it does inside any OpenMP parallel region).
+#include <cblas.h>
+
+#include <Eigen/Core>
+#include <optional>
+
+#include "kernels/cpu/cpu_kernels.h"
+#include "runtime/parallel.h"
+
+namespace nimbus::cpu {
+
+namespace {
+
+struct MatrixLayout {
+  bool transposed = false;
+  int64_t ld = 0;
+};
+
+// The BLAS view of a 2-d operand's strides, or nullopt when it must be copied.
+std::optional<MatrixLayout> blas_layout(int64_t rows, int64_t cols, int64_t row_stride, int64_t col_stride) {
+  if (col_stride == 1 || cols == 1) {
+    const int64_t ld = rows == 1 ? std::max<int64_t>(cols, 1) : row_stride;
+    if (ld >= std::max<int64_t>(cols, 1)) return MatrixLayout{false, ld};
+  }
+  if (row_stride == 1 || rows == 1) {
+    const int64_t ld = cols == 1 ? std::max<int64_t>(rows, 1) : col_stride;
+    if (ld >= std::max<int64_t>(rows, 1)) return MatrixLayout{true, ld};
+  }
+  return std::nullopt;
+}
+
+// Makes each matrix of a [B, R, C] operand BLAS-compatible (copying when needed).
+Tensor blas_ready(const Tensor& t) {
+  if (blas_layout(t.size(1), t.size(2), t.stride(1), t.stride(2))) return t;
+  return t.contiguous();
+}
+
+template <typename T>
+void blas_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
+               int64_t ldb, T* c, int64_t ldc) {
+  const auto trans_a = ta ? CblasTrans : CblasNoTrans, trans_b = tb ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemm(CblasRowMajor, trans_a, trans_b, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+  } else {
+    cblas_dgemm(CblasRowMajor, trans_a, trans_b, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
+  }
+}
+
+template <typename T>
+void blas_batched(const Tensor& out, const Tensor& a_in, const Tensor& w_in) {
+  const Tensor a = blas_ready(a_in), w = blas_ready(w_in);
+  const int64_t batches = out.size(0), m = out.size(1), n = out.size(2), k = a.size(2);
+  const auto la = *blas_layout(m, k, a.stride(1), a.stride(2));
+  const auto lw = *blas_layout(k, n, w.stride(1), w.stride(2));
+  const T* pa = static_cast<const T*>(a.data_ptr());
+  const T* pw = static_cast<const T*>(w.data_ptr());
+  T* po = static_cast<T*>(out.data_ptr());
+  auto one = [&](int64_t i) {
+    blas_gemm<T>(la.transposed, lw.transposed, m, n, k, pa + i * a.stride(0), la.ld, pw + i * w.stride(0), lw.ld,
+                 po + i * m * n, std::max<int64_t>(n, 1));
+  };
+  // Small products: one per thread; large ones: BLAS threads each product.
+  if (batches > 1 && m * n * k < (int64_t{1} << 18)) {
+    parallel_for(batches, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) one(i);
+    });
+  } else {
+    for (int64_t i = 0; i < batches; ++i) one(i);
+  }
+}
+
+template <typename T>
+void eigen_batched(const Tensor& out, const Tensor& a, const Tensor& w) {
+  using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using Strides = Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>;
+  const int64_t batches = out.size(0), m = out.size(1), n = out.size(2), k = a.size(2);
+  for (int64_t i = 0; i < batches; ++i) {
+    Eigen::Map<const Matrix, 0, Strides> ma(static_cast<const T*>(a.data_ptr()) + i * a.stride(0), m, k,
+                                            Strides(a.stride(1), a.stride(2)));
+    Eigen::Map<const Matrix, 0, Strides> mw(static_cast<const T*>(w.data_ptr()) + i * w.stride(0), k, n,
+                                            Strides(w.stride(1), w.stride(2)));
+    Eigen::Map<Matrix> mo(static_cast<T*>(out.data_ptr()) + i * m * n, m, n);
+    mo.noalias() = ma * mw;
+  }
+}
+
+}  // namespace
+
+void batched_gemm_kernel(const Tensor& out, const Tensor& a, const Tensor& w) {
+  if (out.numel() == 0) return;
+  if (a.size(2) == 0) {  // empty inner dimension: the sum over nothing is zero
+    out.fill_(0);
+    return;
+  }
+  switch (out.dtype()) {
+    case DType::f32: return blas_batched<float>(out, a, w);
+    case DType::f64: return blas_batched<double>(out, a, w);
+    case DType::f16:
+    case DType::bf16: {
+      // Compute in f32 (Note [16-bit conversions]): convert operands, multiply, round once.
+      Tensor out32 = empty(out.shape(), DType::f32);
+      blas_batched<float>(out32, a.to(DType::f32), w.to(DType::f32));
+      out.copy_(out32);
+      return;
+    }
+    case DType::i32: return eigen_batched<int32_t>(out, a, w);
+    case DType::i64: return eigen_batched<int64_t>(out, a, w);
+    default: break;
+  }
+  NIMBUS_THROW(DTypeError, "matmul: unsupported dtype ", dtype_name(out.dtype()));
+}
+
+}  // namespace nimbus::cpu

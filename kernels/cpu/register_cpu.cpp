@@ -1,0 +1,16 @@
+#include "kernels/cpu/cpu_kernels.h"
+
+namespace nimbus::cpu {
+
+void register_kernels() {
+  KernelTable table;
+  table.unary = unary_kernel;
+  table.binary = binary_kernel;
+  table.where = where_kernel;
+  table.batched_gemm = batched_gemm_kernel;
+  fill_reduction_kernels(table);
+  fill_indexing_kernels(table);
+  nimbus::register_kernels(DeviceType::cpu, table);
+}
+
+}  // namespace nimbus::cpu

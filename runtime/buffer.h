@@ -1,0 +1,48 @@
+#pragma once
+// A Buffer is a ref-counted block of device memory: the storage shared by tensors and analytics
+// columns. Copying a Buffer copies the handle, never the bytes; the memory goes back to its
+// allocator (or to the owner's deleter for wrapped memory) when the last handle is gone.
+#include <cstddef>
+#include <functional>
+#include <memory>
+
+#include "runtime/device.h"
+#include "runtime/stream.h"
+
+namespace nimbus {
+
+class NIMBUS_API Buffer {
+ public:
+  Buffer() = default;  // empty: no memory, zero bytes
+
+  // Allocates from the device's allocator, ordered on `stream` (default: the current stream).
+  static Buffer allocate(size_t nbytes, Device device);
+  static Buffer allocate(size_t nbytes, const Stream& stream);
+  // Adopts memory owned elsewhere (an Arrow array, a mapped file); `release` runs when the last
+  // handle goes away.
+  static Buffer wrap(void* data, size_t nbytes, Device device, std::function<void(void*)> release);
+
+  void* data() const { return block_ ? block_->data : nullptr; }
+  size_t nbytes() const { return block_ ? block_->nbytes : 0; }
+  Device device() const { return block_ ? block_->device : Device::cpu(); }
+  // The stream the memory was allocated on (the stream its reuse is ordered by).
+  Stream stream() const { return block_ ? block_->stream : default_stream(Device::cpu()); }
+  bool defined() const { return block_ != nullptr; }
+  long use_count() const { return block_.use_count(); }
+  // Declares use on another stream (see Allocator::record_stream).
+  void record_stream(const Stream& stream) const;
+
+ private:
+  struct Block {
+    void* data = nullptr;
+    size_t nbytes = 0;
+    Device device;
+    Stream stream;
+    std::function<void(void*)> release;  // returns the memory to its owner
+    bool from_allocator = false;         // false for wrapped memory
+    ~Block();
+  };
+  std::shared_ptr<Block> block_;
+};
+
+}  // namespace nimbus

@@ -1,0 +1,133 @@
+// Element copies between tensors: strided, broadcasting, converting dtypes, across devices.
+// This is data movement, not math; the kernels library builds its ops on the same strided loop.
+#include <cstring>
+
+#include "runtime/backend.h"
+#include "runtime/convert.h"
+#include "runtime/parallel.h"
+#include "runtime/strided.h"
+#include "runtime/tensor.h"
+
+namespace nimbus {
+
+namespace {
+
+template <typename To, typename From>
+void copy_elements(const Tensor& dst, const Tensor& src) {
+  To* out = static_cast<To*>(dst.data_ptr());
+  const From* in = static_cast<const From*>(src.data_ptr());
+  const detail::StridedRuns<2> runs(dst.shape(), {&dst.strides(), &src.strides()});
+  const auto [so, si] = runs.inner_strides();
+  parallel_for(runs.numel(), kDefaultGrain, [&](int64_t begin, int64_t end) {
+    runs.for_each_run(begin, end, [&](const std::array<int64_t, 2>& off, int64_t n) {
+      To* o = out + off[0];
+      const From* i = in + off[1];
+      if (so == 1 && si == 1) {
+        for (int64_t k = 0; k < n; ++k) o[k] = convert<To>(i[k]);
+      } else {
+        for (int64_t k = 0; k < n; ++k) o[k * so] = convert<To>(i[k * si]);
+      }
+    });
+  });
+}
+
+void copy_on_cpu(const Tensor& dst, const Tensor& src) {
+  if (dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous() && src.shape() == dst.shape()) {
+    const size_t bytes = dst.numel() * dst.element_size();
+    if (bytes) std::memcpy(dst.data_ptr(), src.data_ptr(), bytes);
+    return;
+  }
+  NIMBUS_DISPATCH(dst.dtype(), "copy", [&]<typename To>() {
+    NIMBUS_DISPATCH(src.dtype(), "copy", [&]<typename From>() { copy_elements<To, From>(dst, src); });
+  });
+}
+
+}  // namespace
+
+void Tensor::copy_(const Tensor& src) const {
+  NIMBUS_CHECK(defined() && src.defined(), "copy_: undefined tensor");
+  const Tensor source = src.shape() == shape_ ? src : src.expand(shape_);
+  if (device().is_cpu() && source.device().is_cpu()) return copy_on_cpu(*this, source);
+  // Across devices (or on a device without an elementwise kernel yet): same dtype, dense bytes.
+  NIMBUS_CHECK_T(DeviceError, dtype_ == source.dtype() && is_contiguous(), "copy_: copying ", source.dtype(),
+                 " on ", source.device(), " into ", dtype_, " on ", device(),
+                 " needs a contiguous destination of the same dtype");
+  Tensor dense = source;
+  if (!dense.is_contiguous() || dense.shape() != shape_) {
+    NIMBUS_CHECK_T(DeviceError, dense.device().is_cpu(), "copy_: a strided copy on ", dense.device(),
+                   " is not supported");
+    dense = dense.contiguous();
+  }
+  const bool to_device = !device().is_cpu(), from_device = !dense.device().is_cpu();
+  const Device on = to_device ? device() : dense.device();
+  backend_for(on).copy_bytes(data_ptr(), to_device, dense.data_ptr(), from_device, numel() * element_size(),
+                             current_stream(on));
+  if (!on.is_cpu()) current_stream(on).synchronize();  // host memory may be reused right after
+}
+
+Tensor Tensor::contiguous() const {
+  if (is_contiguous()) return *this;
+  return clone();
+}
+
+Tensor Tensor::clone() const {
+  Tensor out = empty(shape_, {dtype_, device()});
+  out.copy_(*this);
+  return out;
+}
+
+Tensor Tensor::to(Device target) const {
+  if (target == device()) return *this;
+  Tensor out = empty(shape_, {dtype_, target});
+  out.copy_(contiguous());
+  return out;
+}
+
+Tensor Tensor::to(DType target) const {
+  if (target == dtype_) return *this;
+  Tensor out = empty(shape_, {target, device()});
+  out.copy_(*this);
+  return out;
+}
+
+void Tensor::fill_(Scalar value) const {
+  NIMBUS_DISPATCH(dtype_, "fill", [&]<typename T>() {
+    const T v = value.is_floating() ? convert<T>(value.to_double()) : convert<T>(value.to_int());
+    if (device().is_cpu()) {
+      const Tensor source = from_host(&v, dtype_, {}, Device::cpu());
+      copy_on_cpu(*this, source.expand(shape_));
+    } else {
+      copy_(from_host(&v, dtype_, {}, Device::cpu()).expand(shape_).contiguous());
+    }
+  });
+}
+
+template <typename T>
+std::vector<T> Tensor::to_vector() const {
+  const Tensor host = to(Device::cpu());
+  Tensor out = empty(shape_, {dtype_v<T>, Device::cpu()});
+  out.copy_(host);
+  const T* p = static_cast<const T*>(out.data_ptr());
+  return std::vector<T>(p, p + numel());
+}
+
+template <typename T>
+T Tensor::item() const {
+  NIMBUS_CHECK_T(ShapeError, numel() == 1, "item: expected one element, tensor has shape ", shape_str(shape_));
+  return to_vector<T>()[0];
+}
+
+#define NIMBUS_INSTANTIATE_READS(T) \
+  template NIMBUS_API std::vector<T> Tensor::to_vector<T>() const; \
+  template NIMBUS_API T Tensor::item<T>() const;
+NIMBUS_INSTANTIATE_READS(float)
+NIMBUS_INSTANTIATE_READS(double)
+NIMBUS_INSTANTIATE_READS(Half)
+NIMBUS_INSTANTIATE_READS(BFloat16)
+NIMBUS_INSTANTIATE_READS(int32_t)
+NIMBUS_INSTANTIATE_READS(int64_t)
+NIMBUS_INSTANTIATE_READS(uint8_t)
+NIMBUS_INSTANTIATE_READS(bool)  // vector<bool> packs bits; it is built from the byte array
+#undef NIMBUS_INSTANTIATE_READS
+
+}  // namespace nimbus

@@ -1,0 +1,137 @@
+// `nimbus bench KERNEL [sizes] [--json]`: times one public op (dispatch included) after warm-up and
+// reports the median and best of the timed runs, with GFLOP/s or GB/s from the best run.
+// GB/s counts bytes read plus bytes written. `copy` is the baseline: a parallel memcpy of the same
+// bytes, the bandwidth an elementwise op can hope to approach.
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "kernels/ops.h"
+#include "runtime/parallel.h"
+#include "runtime/random.h"
+#include "tools/commands.h"
+
+namespace nimbus::tools {
+
+namespace {
+
+struct BenchOptions {
+  std::string kernel;
+  int64_t m = 1024, n = 1024, k = 1024;
+  std::string device = "auto";
+  std::string dtype = "f32";
+  int repeat = 20;
+  int warmup = 3;
+  bool json = false;
+};
+
+// A prepared workload: run() does one timed unit of work; the counts turn time into rates.
+struct Workload {
+  std::function<void()> run;
+  double flops = 0;  // floating-point operations per run (GFLOP/s is reported when > 0)
+  double bytes = 0;  // bytes read + written per run (GB/s otherwise)
+  std::string shape;
+};
+
+Workload make_workload(const BenchOptions& o, Device device, DType dtype) {
+  auto vector_of = [&](int64_t n) { return randn({n}, {dtype, device}); };
+  const double elem = static_cast<double>(dtype_size(dtype));
+  if (o.kernel == "gemm") {
+    const Tensor a = randn({o.m, o.k}, {dtype, device}), b = randn({o.k, o.n}, {dtype, device});
+    return {[a, b] { matmul(a, b); }, 2.0 * o.m * o.n * o.k, 0,
+            std::to_string(o.m) + "x" + std::to_string(o.n) + "x" + std::to_string(o.k)};
+  }
+  if (o.kernel == "add") {
+    const Tensor a = vector_of(o.n), b = vector_of(o.n);
+    return {[a, b] { add(a, b); }, 0, 3.0 * o.n * elem, std::to_string(o.n)};
+  }
+  if (o.kernel == "mul_scalar") {
+    const Tensor a = vector_of(o.n);
+    return {[a] { mul(a, 2.0); }, 0, 2.0 * o.n * elem, std::to_string(o.n)};
+  }
+  if (o.kernel == "exp") {
+    const Tensor a = vector_of(o.n);
+    return {[a] { exp(a); }, 0, 2.0 * o.n * elem, std::to_string(o.n)};
+  }
+  if (o.kernel == "sum") {
+    const Tensor a = vector_of(o.n);
+    return {[a] { sum(a); }, 0, 1.0 * o.n * elem, std::to_string(o.n)};
+  }
+  if (o.kernel == "copy") {
+    NIMBUS_CHECK_T(DeviceError, device.is_cpu(), "bench copy: the memcpy baseline runs on the CPU");
+    const Tensor src = vector_of(o.n), dst = empty({o.n}, {dtype, device});
+    const size_t total = static_cast<size_t>(o.n) * dtype_size(dtype);
+    return {[src, dst, total] {
+              auto* out = static_cast<char*>(dst.data_ptr());
+              const auto* in = static_cast<const char*>(src.data_ptr());
+              parallel_for(static_cast<int64_t>(total), 1 << 20, [&](int64_t begin, int64_t end) {
+                std::memcpy(out + begin, in + begin, static_cast<size_t>(end - begin));
+              });
+            },
+            0, 2.0 * static_cast<double>(total), std::to_string(o.n)};
+  }
+  NIMBUS_THROW(ConfigError, "bench: unknown kernel '", o.kernel,
+               "' (expected gemm, add, mul_scalar, exp, sum or copy)");
+}
+
+void run_bench(const BenchOptions& o) {
+  NIMBUS_CHECK_T(ConfigError, o.repeat >= 10, "bench: --repeat must be at least 10, got ", o.repeat);
+  NIMBUS_CHECK_T(ConfigError, o.m > 0 && o.n > 0 && o.k > 0, "bench: sizes must be positive");
+  const Device device = Device::parse(o.device);
+  const DType dtype = parse_dtype(o.dtype);
+  const Workload work = make_workload(o, device, dtype);
+
+  for (int i = 0; i < o.warmup; ++i) work.run();
+  std::vector<double> ms;
+  Event start(device), stop(device);
+  for (int i = 0; i < o.repeat; ++i) {
+    start.record();
+    work.run();
+    stop.record();
+    stop.synchronize();
+    ms.push_back(start.elapsed_ms(stop));
+  }
+  std::sort(ms.begin(), ms.end());
+  const double median = ms.size() % 2 ? ms[ms.size() / 2] : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;
+  const double best = ms.front();
+
+  nlohmann::ordered_json result;
+  result["kernel"] = o.kernel;
+  result["device"] = device.str();
+  result["dtype"] = dtype_name(dtype);
+  result["shape"] = work.shape;
+  result["median_ms"] = median;
+  result["best_ms"] = best;
+  result["runs"] = o.repeat;
+  if (work.flops > 0) result["gflops"] = work.flops / (best * 1e-3) / 1e9;
+  else result["gbps"] = work.bytes / (best * 1e-3) / 1e9;
+  if (o.json) {
+    std::cout << result.dump() << "\n";
+    return;
+  }
+  std::cout << o.kernel << " " << work.shape << " " << dtype_name(dtype) << " on " << device << ": median "
+            << median << " ms, best " << best << " ms, ";
+  if (work.flops > 0) std::cout << result["gflops"].get<double>() << " GFLOP/s\n";
+  else std::cout << result["gbps"].get<double>() << " GB/s\n";
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  static BenchOptions o;
+  auto* cmd = app.add_subcommand("bench", "Time one kernel through the public op (after warm-up)");
+  cmd->add_option("kernel", o.kernel, "gemm, add, mul_scalar, exp, sum, or copy (the memcpy baseline)")->required();
+  cmd->add_option("--m", o.m, "GEMM rows of A");
+  cmd->add_option("--n", o.n, "Elements (elementwise, sum, copy) or GEMM columns of B");
+  cmd->add_option("--k", o.k, "GEMM inner dimension");
+  cmd->add_option("--device", o.device, "auto, cpu, cuda or cuda:N");
+  cmd->add_option("--dtype", o.dtype, "Element type (f32, f64, f16, bf16, ...)");
+  cmd->add_option("--repeat", o.repeat, "Timed runs (at least 10)");
+  cmd->add_option("--warmup", o.warmup, "Untimed runs before timing");
+  cmd->add_flag("--json", o.json, "Print one JSON line");
+  cmd->callback([] { run_bench(o); });
+}
+
+}  // namespace nimbus::tools

@@ -1,0 +1,11 @@
+#pragma once
+// The verbs of the `nimbus` tool. Each adds its subcommand to the parser and runs when chosen.
+// Results go to stdout; logs and progress to stderr.
+#include <CLI/CLI.hpp>
+
+namespace nimbus::tools {
+
+void add_info_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+
+}  // namespace nimbus::tools

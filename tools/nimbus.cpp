@@ -1,0 +1,28 @@
+// nimbus: train, query, serve and benchmark from one command line.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "kernels/library_info.h"
+#include "runtime/error.h"
+#include "tools/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Nimbus: deep learning and analytics on NVIDIA GPUs and CPUs", "nimbus"};
+  app.set_version_flag("--version", "nimbus " + nimbus::version());
+  app.require_subcommand(1);
+  nimbus::tools::add_info_command(app);
+  nimbus::tools::add_bench_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const nimbus::Error& e) {
+    std::cerr << "nimbus: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "nimbus: internal error: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}
