@@ -1,6 +1,23 @@
 # NIMBUS_CUDA=AUTO|ON|OFF. ON fails loudly when nvcc is missing instead of silently building
 # CPU-only. The default architecture is sm_90 (H100/H200); set CMAKE_CUDA_ARCHITECTURES to change it.
 set(NIMBUS_WITH_CUDA OFF)
+
+# The static CUDA runtime as an imported target, found next to nvcc. (CMake 3.25's FindCUDAToolkit
+# expects libraries that CUDA 13 no longer ships, so the toolkit is located from the compiler.)
+# Static linking matters: libnimbus_cuda.so must load on machines without a driver, where the
+# runtime reports zero devices instead of failing to load.
+function(nimbus_find_cuda_runtime)
+  get_filename_component(nvcc_dir "${CMAKE_CUDA_COMPILER}" REALPATH)
+  get_filename_component(toolkit_root "${nvcc_dir}/../.." REALPATH)
+  find_library(NIMBUS_CUDART_STATIC cudart_static
+               HINTS ${CMAKE_CUDA_IMPLICIT_LINK_DIRECTORIES} "${toolkit_root}/lib64"
+                     "${toolkit_root}/targets/${CMAKE_SYSTEM_PROCESSOR}-linux/lib" REQUIRED)
+  if(NOT TARGET nimbus_cudart_static)
+    add_library(nimbus_cudart_static INTERFACE IMPORTED GLOBAL)
+    target_include_directories(nimbus_cudart_static INTERFACE ${CMAKE_CUDA_TOOLKIT_INCLUDE_DIRECTORIES})
+    target_link_libraries(nimbus_cudart_static INTERFACE ${NIMBUS_CUDART_STATIC} Threads::Threads ${CMAKE_DL_LIBS} rt)
+  endif()
+endfunction()
 if(NOT NIMBUS_CUDA STREQUAL "OFF")
   if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES OR CMAKE_CUDA_ARCHITECTURES STREQUAL "")
     set(CMAKE_CUDA_ARCHITECTURES 90)
@@ -9,7 +26,7 @@ if(NOT NIMBUS_CUDA STREQUAL "OFF")
   check_language(CUDA)
   if(CMAKE_CUDA_COMPILER)
     enable_language(CUDA)
-    find_package(CUDAToolkit REQUIRED)
+    nimbus_find_cuda_runtime()
     set(NIMBUS_WITH_CUDA ON)
     # CMake 3.25 does not know that nvcc 12+ speaks C++20; teach it, so targets that mix C++20
     # headers into .cu files get the right dialect.
