@@ -32,6 +32,7 @@ nlohmann::ordered_json collect_info() {
   for (int i = 0; i < devices; ++i)
     info["cuda_" + std::to_string(i) + "_name"] = find_backend(DeviceType::cuda)->device_name(i);
   info["blas"] = blas_description();
+  if (const std::string hint = blas_hint(); !hint.empty()) info["blas_hint"] = hint;
   info["cpu_threads"] = cpu_threads();
   info["cpu_simd"] = cpu_simd_level();
   add_allocator_stats(info, "cpu_allocator", allocator_for(Device::cpu()).stats());

@@ -34,6 +34,17 @@ def time_numpy(fn, repeat, warmup=3):
     return statistics.median(times), min(times)
 
 
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def run_nimbus(binary, args):
     out = subprocess.run([binary, "bench", *args, "--json", "--device", "cpu"], check=True,
                          capture_output=True, text=True).stdout
@@ -86,8 +97,11 @@ def main():
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         record = {
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "commit": commit, "machine": platform.machine(), "cpu": platform.processor() or "unknown",
+            "commit": commit, "machine": platform.machine(), "cpu": cpu_model(),
             "cores": os.cpu_count(), "numpy": np.__version__,
+            "blas": json.loads(subprocess.run([args.nimbus, "info", "--json"], check=True, capture_output=True,
+                                              text=True).stdout)["blas"],
+            "openblas_coretype_env": os.environ.get("OPENBLAS_CORETYPE", ""),
             "gemm": {"nimbus": nb_gemm, "numpy_gflops": np_gflops, "numpy_median_ms": np_gemm[0],
                      "ratio": nb_gemm["gflops"] / np_gflops},
             "add": {"nimbus": nb_add, "numpy_gbps": np_gbps, "numpy_median_ms": np_add[0],
@@ -96,7 +110,7 @@ def main():
             "add_over_memcpy": nb_add["gbps"] / nb_copy["gbps"],
             "add_over_stream_copy": nb_add["gbps"] / nb_stream["gbps"],
         }
-        path = os.path.join(args.save, "cpu-%s.json" % datetime.date.today().isoformat())
+        path = os.path.join(args.save, "cpu-%s.json" % datetime.datetime.now().strftime("%Y-%m-%d-%H%M%S"))
         with open(path, "w") as f:
             json.dump(record, f, indent=2)
         print("saved", path)

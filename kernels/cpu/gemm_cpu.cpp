@@ -1,4 +1,4 @@
-// CPU GEMM: f32/f64 through BLAS (OpenBLAS, OpenMP build), f16/bf16 through f32 BLAS, integers
+// CPU GEMM: f32/f64 through BLAS (OpenBLAS, OpenMP build, loaded on first use: kernels/cpu/blas.cpp), f16/bf16 through f32 BLAS, integers
 // through Eigen (BLAS has no integer GEMM).
 //
 // Note [GEMM layouts]
@@ -7,11 +7,10 @@
 // [K,M] matrix, "T" with ld = s1. Anything else (both strides > 1) is copied contiguous first.
 // Batches run one BLAS call each; many small products run in parallel over the batch (OpenBLAS
 // then uses one thread per call, as it does inside any OpenMP parallel region).
-#include <cblas.h>
-
 #include <Eigen/Core>
 #include <optional>
 
+#include "kernels/cpu/blas.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "runtime/parallel.h"
 
@@ -48,9 +47,9 @@ void blas_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, in
                int64_t ldb, T* c, int64_t ldc) {
   const auto trans_a = ta ? CblasTrans : CblasNoTrans, trans_b = tb ? CblasTrans : CblasNoTrans;
   if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, trans_a, trans_b, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+    blas().sgemm(CblasRowMajor, trans_a, trans_b, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
   } else {
-    cblas_dgemm(CblasRowMajor, trans_a, trans_b, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
+    blas().dgemm(CblasRowMajor, trans_a, trans_b, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
   }
 }
 
