@@ -12,5 +12,5 @@ echo
 echo "== tensor tour: nearest-centroid digits classifier (examples/tensor_tour.cpp)"
 "$bin/tensor_tour" examples/data/digits.csv.gz --device auto
 echo
-echo "== nimbus bench gemm --m 512 --n 512 --k 512"
-"$nimbus" bench gemm --m 512 --n 512 --k 512 --device auto
+echo "== nimbus bench gemm --m 512 --n 512 --k 512 --device cpu"
+"$nimbus" bench gemm --m 512 --n 512 --k 512 --device cpu
