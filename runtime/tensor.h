@@ -125,15 +125,20 @@ NIMBUS_API Tensor arange(Scalar end, TensorOptions options = {});
 // `steps` evenly spaced values from start to end inclusive.
 NIMBUS_API Tensor linspace(double start, double end, int64_t steps, TensorOptions options = {});
 NIMBUS_API Tensor eye(int64_t n, int64_t m = -1, TensorOptions options = {});
-// A tensor holding a copy of host values (row-major); `shape` defaults to 1-D.
+// A tensor holding a copy of host values (row-major), 1-d, or of `shape` (`{}` is 0-d).
 template <typename T>
-Tensor from_vector(const std::vector<T>& values, Shape shape = {}, Device device = Device::cpu());
+Tensor from_vector(const std::vector<T>& values, Shape shape, Device device = Device::cpu());
+template <typename T>
+Tensor from_vector(const std::vector<T>& values, Device device = Device::cpu()) {
+  return from_vector(values, Shape{static_cast<int64_t>(values.size())}, device);
+}
 NIMBUS_API Tensor from_host(const void* data, DType dtype, const Shape& shape, Device device = Device::cpu());
 NIMBUS_API Tensor scalar_tensor(Scalar value, TensorOptions options = {});
 
 template <typename T>
 Tensor from_vector(const std::vector<T>& values, Shape shape, Device device) {
-  if (shape.empty()) shape = {static_cast<int64_t>(values.size())};
+  NIMBUS_CHECK_T(ShapeError, shape_numel(shape) == static_cast<int64_t>(values.size()), "from_vector: ",
+                 values.size(), " values do not fill shape ", shape_str(shape));
   if constexpr (std::is_same_v<T, bool>) {
     std::vector<uint8_t> bytes(values.begin(), values.end());
     return from_host(bytes.data(), DType::boolean, shape, device);

@@ -253,3 +253,28 @@ TEST(Elementwise, LargeInputsSplitAcrossThreadsGiveTheSameResult) {
 
 }  // namespace
 }  // namespace nimbus
+
+namespace nimbus {
+namespace {
+
+TEST(Unary, EmptySizeOneAndZeroDimShapes) {
+  for (const Shape& shape : {Shape{0}, Shape{3, 0, 2}, Shape{1}, Shape{1, 1, 5}, Shape{}}) {
+    for (DType dtype : {DType::f32, DType::bf16}) {
+      const Tensor x = testing::random_tensor(shape, dtype, 4, -2, 2);
+      std::vector<double> expected;
+      for (double v : testing::values(x)) expected.push_back(std::tanh(v));
+      SCOPED_TRACE(shape_str(shape) + " " + std::string(dtype_name(dtype)));
+      testing::expect_values(tanh(x), shape, expected, 4 * testing::tolerance(dtype), 4 * testing::tolerance(dtype));
+      testing::expect_values(relu(testing::non_contiguous(x)), shape,
+                             [&] {
+                               std::vector<double> r;
+                               for (double v : testing::values(x)) r.push_back(v < 0 ? 0 : v);
+                               return r;
+                             }(),
+                             0);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace nimbus

@@ -96,6 +96,9 @@ TEST(Factories, EmptyStridedAndFromHost) {
   const int32_t raw[] = {4, 5, 6};
   EXPECT_EQ(from_host(raw, DType::i32, {3}).to_vector<int32_t>(), (std::vector<int32_t>{4, 5, 6}));
   EXPECT_EQ(from_vector<bool>({true, false}).dtype(), DType::boolean);
+  EXPECT_EQ(from_vector<float>({1, 2}).shape(), (Shape{2}));
+  EXPECT_EQ(from_vector<float>({7}, Shape{}).dim(), 0);
+  EXPECT_THROW(from_vector<float>({1, 2, 3}, {2, 2}), ShapeError);
 }
 
 }  // namespace
