@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "runtime/convert.h"
+#include "runtime/parallel.h"
 #include "runtime/tensor.h"
 
 namespace nimbus::detail {
@@ -82,5 +84,27 @@ class StridedRuns {
   std::vector<int64_t> sizes_;
   std::array<std::vector<int64_t>, N> strides_;
 };
+
+// out[i] = convert<Out>(f(in[i] as compute_t<In>)) over any strides, in parallel; the stride-1 case
+// is its own loop so that it vectorizes. Copies use it with an identity f; kernels with math.
+template <typename In, typename Out, typename F>
+void map_strided(const Tensor& out, const Tensor& in, const F& f) {
+  using C = compute_t<In>;
+  Out* const o = static_cast<Out*>(out.data_ptr());
+  const In* const x = static_cast<const In*>(in.data_ptr());
+  const StridedRuns<2> runs(out.shape(), {&out.strides(), &in.strides()});
+  const auto [so, sx] = runs.inner_strides();
+  parallel_for(runs.numel(), kDefaultGrain, [&](int64_t begin, int64_t end) {
+    runs.for_each_run(begin, end, [&](const std::array<int64_t, 2>& off, int64_t n) {
+      Out* po = o + off[0];
+      const In* px = x + off[1];
+      if (so == 1 && sx == 1) {
+        for (int64_t k = 0; k < n; ++k) po[k] = convert<Out>(f(convert<C>(px[k])));
+      } else {
+        for (int64_t k = 0; k < n; ++k) po[k * so] = convert<Out>(f(convert<C>(px[k * sx])));
+      }
+    });
+  });
+}
 
 }  // namespace nimbus::detail

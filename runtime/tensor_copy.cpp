@@ -12,24 +12,13 @@ namespace nimbus {
 
 namespace {
 
-template <typename To, typename From>
-void copy_elements(const Tensor& dst, const Tensor& src) {
-  To* out = static_cast<To*>(dst.data_ptr());
-  const From* in = static_cast<const From*>(src.data_ptr());
-  const detail::StridedRuns<2> runs(dst.shape(), {&dst.strides(), &src.strides()});
-  const auto [so, si] = runs.inner_strides();
-  parallel_for(runs.numel(), kDefaultGrain, [&](int64_t begin, int64_t end) {
-    runs.for_each_run(begin, end, [&](const std::array<int64_t, 2>& off, int64_t n) {
-      To* o = out + off[0];
-      const From* i = in + off[1];
-      if (so == 1 && si == 1) {
-        for (int64_t k = 0; k < n; ++k) o[k] = convert<To>(i[k]);
-      } else {
-        for (int64_t k = 0; k < n; ++k) o[k * so] = convert<To>(i[k * si]);
-      }
-    });
-  });
-}
+// Conversion happens in map_strided; the element function itself passes values through.
+struct Identity {
+  template <typename C>
+  C operator()(C value) const {
+    return value;
+  }
+};
 
 void copy_on_cpu(const Tensor& dst, const Tensor& src) {
   if (dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous() && src.shape() == dst.shape()) {
@@ -38,7 +27,7 @@ void copy_on_cpu(const Tensor& dst, const Tensor& src) {
     return;
   }
   NIMBUS_DISPATCH(dst.dtype(), "copy", [&]<typename To>() {
-    NIMBUS_DISPATCH(src.dtype(), "copy", [&]<typename From>() { copy_elements<To, From>(dst, src); });
+    NIMBUS_DISPATCH(src.dtype(), "copy", [&]<typename From>() { detail::map_strided<From, To>(dst, src, Identity{}); });
   });
 }
 

@@ -10,24 +10,10 @@
 
 namespace nimbus::cpu {
 
+// out[i] = f(in[i]); the runtime's strided map (tensor copies use it too).
 template <typename In, typename Out, typename F>
 void unary_loop(const Tensor& out, const Tensor& in, const F& f) {
-  using C = compute_t<In>;
-  Out* const o = static_cast<Out*>(out.data_ptr());
-  const In* const x = static_cast<const In*>(in.data_ptr());
-  const detail::StridedRuns<2> runs(out.shape(), {&out.strides(), &in.strides()});
-  const auto [so, sx] = runs.inner_strides();
-  parallel_for(runs.numel(), kDefaultGrain, [&](int64_t begin, int64_t end) {
-    runs.for_each_run(begin, end, [&](const std::array<int64_t, 2>& off, int64_t n) {
-      Out* po = o + off[0];
-      const In* px = x + off[1];
-      if (so == 1 && sx == 1) {
-        for (int64_t k = 0; k < n; ++k) po[k] = convert<Out>(f(convert<C>(px[k])));
-      } else {
-        for (int64_t k = 0; k < n; ++k) po[k * so] = convert<Out>(f(convert<C>(px[k * sx])));
-      }
-    });
-  });
+  detail::map_strided<In, Out>(out, in, f);
 }
 
 template <typename In, typename Out, typename F>
