@@ -2,7 +2,9 @@
 // A Buffer is a ref-counted block of device memory: the storage shared by tensors and analytics
 // columns. Copying a Buffer copies the handle, never the bytes; the memory goes back to its
 // allocator (or to the owner's deleter for wrapped memory) when the last handle is gone.
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -32,6 +34,13 @@ class NIMBUS_API Buffer {
   // Declares use on another stream (see Allocator::record_stream).
   void record_stream(const Stream& stream) const;
 
+  // Counts in-place writes through any tensor that views this buffer, so autograd can tell that a
+  // tensor saved for backward was changed after it was saved.
+  uint64_t version() const { return block_ ? block_->version.load(std::memory_order_relaxed) : 0; }
+  void bump_version() const {
+    if (block_) block_->version.fetch_add(1, std::memory_order_relaxed);
+  }
+
  private:
   struct Block {
     void* data = nullptr;
@@ -40,6 +49,7 @@ class NIMBUS_API Buffer {
     Stream stream;
     std::function<void(void*)> release;  // returns the memory to its owner
     bool from_allocator = false;         // false for wrapped memory
+    std::atomic<uint64_t> version{0};
     ~Block();
   };
   std::shared_ptr<Block> block_;

@@ -89,6 +89,7 @@ class NIMBUS_API Tensor {
   Tensor clone() const;
   Tensor to(Device device) const;  // itself when already there
   Tensor to(DType dtype) const;    // itself when already that dtype
+  // In-place writes (copy_, fill_) bump the buffer's version (Buffer::version).
   // Copies `src` (broadcast to this shape, converted to this dtype) into this tensor's elements.
   void copy_(const Tensor& src) const;
   void fill_(Scalar value) const;

@@ -35,6 +35,7 @@ void copy_on_cpu(const Tensor& dst, const Tensor& src) {
 
 void Tensor::copy_(const Tensor& src) const {
   NIMBUS_CHECK(defined() && src.defined(), "copy_: undefined tensor");
+  buffer_.bump_version();
   const Tensor source = src.shape() == shape_ ? src : src.expand(shape_);
   if (device().is_cpu() && source.device().is_cpu()) return copy_on_cpu(*this, source);
   // Across devices (or on a device without an elementwise kernel yet): same dtype, dense bytes.
@@ -80,6 +81,7 @@ Tensor Tensor::to(DType target) const {
 }
 
 void Tensor::fill_(Scalar value) const {
+  buffer_.bump_version();
   NIMBUS_DISPATCH(dtype_, "fill", [&]<typename T>() {
     const T v = value.is_floating() ? convert<T>(value.to_double()) : convert<T>(value.to_int());
     if (device().is_cpu()) {

@@ -136,3 +136,23 @@ TEST(TensorData, TypedAccessChecksTheDtype) {
 
 }  // namespace
 }  // namespace nimbus
+
+namespace nimbus {
+namespace {
+
+TEST(TensorVersion, InPlaceWritesBumpTheSharedBufferVersion) {
+  const Tensor t = zeros({4});
+  const Tensor view = t.slice(0, 1, 3);
+  const uint64_t before = t.buffer().version();
+  view.fill_(1);
+  EXPECT_GT(t.buffer().version(), before);  // a write through a view counts for the base
+  const uint64_t after_fill = t.buffer().version();
+  t.copy_(ones({4}));
+  EXPECT_GT(view.buffer().version(), after_fill);
+  const Tensor c = t.clone();
+  EXPECT_EQ(t.buffer().version(), view.buffer().version());
+  EXPECT_NE(c.buffer().data(), t.buffer().data());
+}
+
+}  // namespace
+}  // namespace nimbus

@@ -1,0 +1,213 @@
+// Differentiable ops: forward through kernels/ops.h, backward as closures over saved tensors.
+#include "frontend/autograd/functions.h"
+
+#include <algorithm>
+
+#include "kernels/ops.h"
+
+namespace nimbus::autograd {
+
+namespace {
+
+// Records `node_name` with `inputs` when any input needs a gradient; otherwise returns a plain
+// (non-recording) result. `make_backward` is only called when recording.
+template <typename MakeBackward>
+Variable record(const char* node_name, Tensor result, std::vector<Variable> inputs, MakeBackward make_backward) {
+  bool any = false;
+  for (const Variable& v : inputs) any = any || (v.defined() && v.requires_grad());
+  if (!grad_enabled() || !any) return Variable(std::move(result));
+  return Variable::from_op(std::move(result), std::make_shared<Node>(node_name, std::move(inputs), make_backward()));
+}
+
+// The gradient for an input of `shape` and `dtype` from one of the broadcast result's shape.
+Tensor reduce_grad(const Tensor& grad, const Variable& input) {
+  return sum_to(grad, input.shape()).to(input.dtype());
+}
+
+Variable scalar_variable(const Variable& like, Scalar s) {
+  return Variable(scalar_tensor(s, {promote_with_scalar(like.dtype(), s.is_floating()), like.device()}));
+}
+
+}  // namespace
+
+Variable add(const Variable& a, const Variable& b) {
+  return record("add", nimbus::add(a.data(), b.data()), {a, b}, [a, b] {
+    return [a, b](const Tensor& g) { return std::vector<Tensor>{reduce_grad(g, a), reduce_grad(g, b)}; };
+  });
+}
+
+Variable sub(const Variable& a, const Variable& b) {
+  return record("sub", nimbus::sub(a.data(), b.data()), {a, b}, [a, b] {
+    return [a, b](const Tensor& g) { return std::vector<Tensor>{reduce_grad(g, a), reduce_grad(nimbus::neg(g), b)}; };
+  });
+}
+
+Variable mul(const Variable& a, const Variable& b) {
+  return record("mul", nimbus::mul(a.data(), b.data()), {a, b}, [a, b] {
+    SavedTensor sa(a.data()), sb(b.data());
+    return [a, b, sa, sb](const Tensor& g) {
+      return std::vector<Tensor>{reduce_grad(nimbus::mul(g, sb.get("mul")), a),
+                                 reduce_grad(nimbus::mul(g, sa.get("mul")), b)};
+    };
+  });
+}
+
+Variable div(const Variable& a, const Variable& b) {
+  return record("div", nimbus::div(a.data(), b.data()), {a, b}, [a, b] {
+    SavedTensor sa(a.data()), sb(b.data());
+    return [a, b, sa, sb](const Tensor& g) {
+      const Tensor& bv = sb.get("div");
+      const Tensor ga = nimbus::div(g, bv);
+      const Tensor gb = nimbus::neg(nimbus::div(nimbus::mul(ga, sa.get("div")), bv));  // -g a / b^2
+      return std::vector<Tensor>{reduce_grad(ga, a), reduce_grad(gb, b)};
+    };
+  });
+}
+
+Variable add(const Variable& a, Scalar b) { return add(a, scalar_variable(a, b)); }
+Variable mul(const Variable& a, Scalar b) { return mul(a, scalar_variable(a, b)); }
+
+Variable neg(const Variable& x) {
+  return record("neg", nimbus::neg(x.data()), {x}, [] {
+    return [](const Tensor& g) { return std::vector<Tensor>{nimbus::neg(g)}; };
+  });
+}
+
+Variable exp(const Variable& x) {
+  Tensor out = nimbus::exp(x.data());
+  return record("exp", out, {x}, [x, out] {
+    SavedTensor so(out);
+    return [x, so](const Tensor& g) { return std::vector<Tensor>{nimbus::mul(g, so.get("exp")).to(x.dtype())}; };
+  });
+}
+
+Variable log(const Variable& x) {
+  return record("log", nimbus::log(x.data()), {x}, [x] {
+    SavedTensor sx(x.data());
+    return [x, sx](const Tensor& g) { return std::vector<Tensor>{nimbus::div(g, sx.get("log")).to(x.dtype())}; };
+  });
+}
+
+Variable sqrt(const Variable& x) {
+  Tensor out = nimbus::sqrt(x.data());
+  return record("sqrt", out, {x}, [x, out] {
+    SavedTensor so(out);
+    return [x, so](const Tensor& g) {
+      return std::vector<Tensor>{nimbus::div(g, nimbus::mul(so.get("sqrt"), 2)).to(x.dtype())};
+    };
+  });
+}
+
+Variable tanh(const Variable& x) {
+  Tensor out = nimbus::tanh(x.data());
+  return record("tanh", out, {x}, [x, out] {
+    SavedTensor so(out);
+    return [x, so](const Tensor& g) {
+      const Tensor& y = so.get("tanh");
+      return std::vector<Tensor>{nimbus::mul(g, nimbus::sub(ones_like(y), nimbus::mul(y, y))).to(x.dtype())};
+    };
+  });
+}
+
+Variable sigmoid(const Variable& x) {
+  Tensor out = nimbus::sigmoid(x.data());
+  return record("sigmoid", out, {x}, [x, out] {
+    SavedTensor so(out);
+    return [x, so](const Tensor& g) {
+      const Tensor& y = so.get("sigmoid");
+      return std::vector<Tensor>{nimbus::mul(g, nimbus::mul(y, nimbus::sub(ones_like(y), y))).to(x.dtype())};
+    };
+  });
+}
+
+Variable relu(const Variable& x) {
+  return record("relu", nimbus::relu(x.data()), {x}, [x] {
+    SavedTensor sx(x.data());
+    return [sx](const Tensor& g) {
+      const Tensor& v = sx.get("relu");
+      return std::vector<Tensor>{nimbus::where(nimbus::gt(v, zeros({}, {v.dtype(), v.device()})), g, zeros_like(g))};
+    };
+  });
+}
+
+Variable pow(const Variable& x, double exponent) {
+  return record("pow", nimbus::pow(x.data(), exponent), {x}, [x, exponent] {
+    SavedTensor sx(x.data());
+    return [x, sx, exponent](const Tensor& g) {
+      const Tensor d = nimbus::mul(nimbus::pow(sx.get("pow"), exponent - 1), exponent);
+      return std::vector<Tensor>{nimbus::mul(g, d).to(x.dtype())};
+    };
+  });
+}
+
+Variable matmul(const Variable& a, const Variable& b) {
+  NIMBUS_CHECK_T(ShapeError, a.dim() >= 1 && b.dim() >= 1, "matmul: operands must have at least 1 dim, got ",
+                 shape_str(a.shape()), " x ", shape_str(b.shape()));
+  // 1-d operands go through 2-d ones, so the backward below only sees matrices (and batches).
+  if (a.dim() == 1) {
+    Shape out = b.shape();
+    out.erase(out.end() - 2);
+    return reshape(matmul(reshape(a, {1, a.size(0)}), b), out);
+  }
+  if (b.dim() == 1) {
+    Shape out = a.shape();
+    out.pop_back();
+    return reshape(matmul(a, reshape(b, {b.size(0), 1})), out);
+  }
+  return record("matmul", nimbus::matmul(a.data(), b.data()), {a, b}, [a, b] {
+    SavedTensor sa(a.data()), sb(b.data());
+    return [a, b, sa, sb](const Tensor& g) {
+      const Tensor ga = nimbus::matmul(g, sb.get("matmul").transpose(-1, -2));
+      const Tensor gb = nimbus::matmul(sa.get("matmul").transpose(-1, -2), g);
+      return std::vector<Tensor>{reduce_grad(ga, a), reduce_grad(gb, b)};
+    };
+  });
+}
+
+Variable linear(const Variable& x, const Variable& weight, const Variable& bias) {
+  NIMBUS_CHECK_T(ShapeError, weight.dim() == 2, "linear: weight must be [out_features, in_features], got ",
+                 shape_str(weight.shape()));
+  const Variable y = matmul(x, transpose(weight, 0, 1));
+  return bias.defined() ? add(y, bias) : y;
+}
+
+Variable sum(const Variable& x, const std::vector<int64_t>& dims, bool keepdim) {
+  return record("sum", nimbus::sum(x.data(), dims, keepdim), {x}, [x, dims, keepdim] {
+    return [x, dims, keepdim](const Tensor& g) {
+      Tensor grad = g;
+      if (!keepdim && x.dim() > 0) {
+        // Put back the reduced dims (all of them when dims is empty) as size 1, then broadcast.
+        std::vector<int64_t> reduced = dims;
+        if (reduced.empty())
+          for (int64_t d = 0; d < x.dim(); ++d) reduced.push_back(d);
+        for (int64_t& d : reduced) d = normalize_dim(d, x.dim(), "sum");
+        std::sort(reduced.begin(), reduced.end());
+        reduced.erase(std::unique(reduced.begin(), reduced.end()), reduced.end());
+        for (int64_t d : reduced) grad = grad.unsqueeze(d);
+      }
+      return std::vector<Tensor>{grad.expand(x.shape()).to(x.dtype())};
+    };
+  });
+}
+
+Variable mean(const Variable& x, const std::vector<int64_t>& dims, bool keepdim) {
+  int64_t count = 1;
+  if (dims.empty()) count = x.data().numel();
+  else
+    for (int64_t d : dims) count *= x.size(d);
+  return mul(sum(x, dims, keepdim), 1.0 / static_cast<double>(count));
+}
+
+Variable reshape(const Variable& x, const Shape& shape) {
+  return record("reshape", x.data().reshape(shape), {x}, [x] {
+    return [x](const Tensor& g) { return std::vector<Tensor>{g.reshape(x.shape())}; };
+  });
+}
+
+Variable transpose(const Variable& x, int64_t d0, int64_t d1) {
+  return record("transpose", x.data().transpose(d0, d1), {x}, [d0, d1] {
+    return [d0, d1](const Tensor& g) { return std::vector<Tensor>{g.transpose(d0, d1)}; };
+  });
+}
+
+}  // namespace nimbus::autograd

@@ -1,0 +1,45 @@
+#pragma once
+// Differentiable ops on Variables. Each computes its result with the kernels library, and when
+// gradients are needed records a Node whose backward maps the output's gradient to the inputs'
+// (Note [Autograd tape]). Broadcasting and type promotion follow the tensor ops; gradients come
+// back in each input's shape and dtype.
+#include <vector>
+
+#include "frontend/autograd/variable.h"
+
+namespace nimbus::autograd {
+
+NIMBUS_API Variable add(const Variable& a, const Variable& b);
+NIMBUS_API Variable sub(const Variable& a, const Variable& b);
+NIMBUS_API Variable mul(const Variable& a, const Variable& b);
+NIMBUS_API Variable div(const Variable& a, const Variable& b);
+NIMBUS_API Variable add(const Variable& a, Scalar b);
+NIMBUS_API Variable mul(const Variable& a, Scalar b);
+NIMBUS_API Variable neg(const Variable& x);
+NIMBUS_API Variable exp(const Variable& x);
+NIMBUS_API Variable log(const Variable& x);
+NIMBUS_API Variable sqrt(const Variable& x);
+NIMBUS_API Variable tanh(const Variable& x);
+NIMBUS_API Variable sigmoid(const Variable& x);
+NIMBUS_API Variable relu(const Variable& x);
+NIMBUS_API Variable pow(const Variable& x, double exponent);
+
+NIMBUS_API Variable matmul(const Variable& a, const Variable& b);
+// x @ weight^T + bias, weight [out_features, in_features]; bias may be undefined.
+NIMBUS_API Variable linear(const Variable& x, const Variable& weight, const Variable& bias = Variable());
+
+NIMBUS_API Variable sum(const Variable& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+NIMBUS_API Variable mean(const Variable& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
+
+NIMBUS_API Variable reshape(const Variable& x, const Shape& shape);
+NIMBUS_API Variable transpose(const Variable& x, int64_t d0, int64_t d1);
+
+inline Variable operator+(const Variable& a, const Variable& b) { return add(a, b); }
+inline Variable operator-(const Variable& a, const Variable& b) { return sub(a, b); }
+inline Variable operator*(const Variable& a, const Variable& b) { return mul(a, b); }
+inline Variable operator/(const Variable& a, const Variable& b) { return div(a, b); }
+inline Variable operator-(const Variable& x) { return neg(x); }
+inline Variable operator+(const Variable& a, Scalar b) { return add(a, b); }
+inline Variable operator*(const Variable& a, Scalar b) { return mul(a, b); }
+
+}  // namespace nimbus::autograd
