@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/functors/optimizer.h"
 #include "runtime/tensor.h"
 
 namespace nimbus {
@@ -62,6 +63,51 @@ struct KernelTable {
   void (*scatter_add)(const Tensor& out, int dim, const Tensor& index, const Tensor& src) = nullptr;
   // Returns the elements of `in` where mask (bool, same shape) is true, as a 1-d tensor.
   Tensor (*masked_select)(const Tensor& in, const Tensor& mask) = nullptr;
+
+  // ---- NN ops (kernels/nn_ops.h). Every tensor below is contiguous and of one floating dtype
+  // unless the entry says otherwise; a row op sees its input as [outer, n, inner] and works on the
+  // outer * inner rows of n elements (stride inner).
+  // Softmax (log_softmax when `log`) along the middle dim of in into out (same shape).
+  void (*softmax)(bool log, const Tensor& out, const Tensor& in, int64_t outer, int64_t n, int64_t inner) = nullptr;
+  // grad_in from grad_out and the forward's output `out`.
+  void (*softmax_backward)(bool log, const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, int64_t outer,
+                           int64_t n, int64_t inner) = nullptr;
+  // x viewed as [rows, n]; mean and rstd are [rows] in the compute dtype (f32 for f16/bf16);
+  // weight and bias are [n] or undefined.
+  void (*layer_norm)(const Tensor& out, const Tensor& mean, const Tensor& rstd, const Tensor& x, const Tensor& weight,
+                     const Tensor& bias, double eps) = nullptr;
+  // grad_weight and grad_bias ([n], x's dtype) may be undefined: not wanted.
+  void (*layer_norm_backward)(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_bias,
+                              const Tensor& grad_out, const Tensor& x, const Tensor& mean, const Tensor& rstd,
+                              const Tensor& weight) = nullptr;
+  // logits [N, C, inner], target i64 [N, inner] (range-checked but for ignore_index); writes the
+  // per-position loss (0 where ignored) into loss [N, inner] in the compute dtype.
+  void (*cross_entropy)(const Tensor& loss, const Tensor& logits, const Tensor& target, int64_t ignore_index,
+                        double label_smoothing) = nullptr;
+  // grad_logits [N, C, inner] from the per-position upstream grad `scale` [N, inner] (compute
+  // dtype, any strides: stride 0 for a reduced loss).
+  void (*cross_entropy_backward)(const Tensor& grad_logits, const Tensor& logits, const Tensor& target,
+                                 const Tensor& scale, int64_t ignore_index, double label_smoothing) = nullptr;
+  // Elementwise stable BCE with logits; x, y and pos_weight (ones when not given) have out's shape,
+  // any strides (broadcast), one dtype.
+  void (*bce_with_logits)(const Tensor& out, const Tensor& x, const Tensor& y, const Tensor& pos_weight) = nullptr;
+  // grad_x = grad * dloss/dx; grad has grad_x's shape, any strides.
+  void (*bce_with_logits_backward)(const Tensor& grad_x, const Tensor& grad, const Tensor& x, const Tensor& y,
+                                   const Tensor& pos_weight) = nullptr;
+  // grad_weight [num_weights, dim] (zeroed here) += grad_out rows [n, dim] at indices (i64 [n],
+  // range-checked); rows whose index is padding_idx are skipped. Deterministic.
+  void (*embedding_backward)(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& indices,
+                             int64_t padding_idx) = nullptr;
+  // mask (bool) = uniform(seed, call, i) >= p; out = in * mask * scale.
+  void (*dropout)(const Tensor& out, const Tensor& mask, const Tensor& in, double p, double scale, uint64_t seed,
+                  uint64_t call) = nullptr;
+
+  // ---- optimizer steps (kernels/optimizer_ops.h): contiguous tensors of one shape and dtype,
+  // updated in place. The momentum buffer is undefined when momentum is 0.
+  void (*sgd_step)(const Tensor& param, const Tensor& grad, const Tensor& momentum_buffer,
+                   const functors::SgdHyper& hyper) = nullptr;
+  void (*adam_step)(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+                    const functors::AdamHyper& hyper) = nullptr;
 };
 
 // Installs the kernels of a device type (replacing any earlier table).

@@ -9,8 +9,16 @@ void binary_kernel(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor
 void where_kernel(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b);
 void batched_gemm_kernel(const Tensor& out, const Tensor& a, const Tensor& w);
 
+void sgd_step_kernel(const Tensor& param, const Tensor& grad, const Tensor& buf, const functors::SgdHyper& hyper);
+void adam_step_kernel(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+                      const functors::AdamHyper& hyper);
+
 // Each family file adds its entries to the CPU table.
 void fill_reduction_kernels(KernelTable& table);
 void fill_indexing_kernels(KernelTable& table);
+// NN ops (kernels/nn_ops.h): softmax and cross-entropy, layer norm, the rest.
+void fill_nn_softmax_kernels(KernelTable& table);
+void fill_nn_norm_kernels(KernelTable& table);
+void fill_nn_misc_kernels(KernelTable& table);
 
 }  // namespace nimbus::cpu

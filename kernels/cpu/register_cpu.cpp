@@ -8,8 +8,13 @@ void register_kernels() {
   table.binary = binary_kernel;
   table.where = where_kernel;
   table.batched_gemm = batched_gemm_kernel;
+  table.sgd_step = sgd_step_kernel;
+  table.adam_step = adam_step_kernel;
   fill_reduction_kernels(table);
   fill_indexing_kernels(table);
+  fill_nn_softmax_kernels(table);
+  fill_nn_norm_kernels(table);
+  fill_nn_misc_kernels(table);
   nimbus::register_kernels(DeviceType::cpu, table);
 }
 
