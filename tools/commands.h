@@ -7,5 +7,6 @@ namespace nimbus::tools {
 
 void add_info_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_inspect_command(CLI::App& app);
 
 }  // namespace nimbus::tools

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   nimbus::tools::add_info_command(app);
   nimbus::tools::add_bench_command(app);
+  nimbus::tools::add_inspect_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,325 @@
+// Reading and writing safetensors files.
+//
+// Design note: reading validates the whole header first (safetensors_header.cpp) and refuses
+// dtypes nimbus has no type for before anything is allocated; then each tensor gets its own CPU
+// buffer from the pool and its bytes are read straight into it with pread, so a file is read once
+// and never held in memory twice, and every tensor is aligned for its dtype whatever its offset in
+// the file. (Mapping the file would share pages with the page cache, but offsets in the data
+// section need not be aligned, tensors would pin the mapping, and moving weights to a GPU copies
+// them anyway.) Tensors move to the requested device one at a time after loading.
+//
+// Writing streams the header and then each tensor's bytes, made contiguous and brought to the CPU
+// one tensor at a time, into a temporary file beside the target; the file is fsynced, closed and
+// renamed over the target, and the folder is fsynced so the rename itself survives a crash. Any
+// failure removes the temporary and leaves an existing file untouched. The writer keeps the
+// caller's order in the header and in the data, so a load returns the tensors in that order.
+#include "frontend/io/safetensors.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <system_error>
+
+#include "frontend/io/safetensors_format.h"
+#include "runtime/error.h"
+
+namespace nimbus {
+
+static_assert(std::endian::native == std::endian::little,
+              "safetensors stores little-endian data, which is read and written here without swapping");
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// Linux transfers at most about 2 GiB per read/write call; larger tensors take several.
+constexpr size_t kMaxChunk = size_t{1} << 30;
+
+std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
+
+// An open file descriptor, closed on scope exit.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+// A file opened for reading, with its size.
+struct InputFile {
+  explicit InputFile(const std::string& path) : path(path), fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    NIMBUS_CHECK_T(IOError, fd.get() >= 0, "cannot read '", path, "': ", errno_text(errno));
+    struct stat st {};
+    NIMBUS_CHECK_T(IOError, ::fstat(fd.get(), &st) == 0, "cannot read '", path, "': ", errno_text(errno));
+    NIMBUS_CHECK_T(IOError, !S_ISDIR(st.st_mode), "cannot read '", path, "': ", errno_text(EISDIR));
+    NIMBUS_CHECK_T(IOError, S_ISREG(st.st_mode), "cannot read '", path, "': not a regular file");
+    size = static_cast<uint64_t>(st.st_size);
+  }
+
+  // Reads exactly n bytes at `offset`.
+  void read_at(uint64_t offset, void* dst, size_t n) const {
+    auto* out = static_cast<char*>(dst);
+    while (n > 0) {
+      const ssize_t got = ::pread(fd.get(), out, std::min(n, kMaxChunk), static_cast<off_t>(offset));
+      if (got < 0 && errno == EINTR) continue;
+      NIMBUS_CHECK_T(IOError, got >= 0, "cannot read '", path, "': ", errno_text(errno));
+      NIMBUS_CHECK_T(IOError, got > 0, "cannot read '", path, "': the file ended at byte ", offset,
+                     " (was it truncated while being read?)");
+      out += got;
+      offset += static_cast<uint64_t>(got);
+      n -= static_cast<size_t>(got);
+    }
+  }
+
+  SafetensorsHeader header() const {
+    unsigned char prefix[8] = {};
+    if (size >= 8) read_at(0, prefix, 8);
+    const uint64_t n = detail::checked_header_length(prefix, size, path);
+    std::string json(n, '\0');
+    read_at(8, json.data(), n);
+    return detail::parse_header_json(json, size - 8 - n, path);
+  }
+
+  std::string path;
+  Fd fd;
+  uint64_t size = 0;
+};
+
+// Where the data section's bytes come from: copies n bytes at a file offset into dst.
+using ReadAt = std::function<void(uint64_t offset, void* dst, size_t n)>;
+
+std::string supported_list() {
+  std::string names;
+  for (DType t : {DType::f32, DType::f64, DType::f16, DType::bf16, DType::i64, DType::i32, DType::u8, DType::boolean})
+    names += (names.empty() ? "" : ", ") + std::string(safetensors_dtype_name(t));
+  return names;
+}
+
+SafetensorsFile load_tensors(const SafetensorsHeader& header, const ReadAt& read, const std::string& source,
+                             Device device) {
+  // Refuse the whole file before reading any data rather than fail half way.
+  for (const SafetensorsEntry& e : header.tensors) {
+    NIMBUS_CHECK_T(DTypeError, safetensors_dtype_supported(e.dtype), source, ": tensor '", e.name, "': dtype ",
+                   e.dtype, " is not supported by nimbus (it loads ", supported_list(), ")");
+  }
+  SafetensorsFile out;
+  out.metadata = header.metadata;
+  out.tensors.reserve(header.tensors.size());
+  for (const SafetensorsEntry& e : header.tensors) {
+    const DType dtype = detail::find_safetensors_dtype(e.dtype)->dtype;
+    Tensor t = empty(e.shape, {dtype, Device::cpu()});
+    if (e.nbytes() > 0) read(header.data_start() + e.begin, t.data_ptr(), e.nbytes());
+    if (dtype == DType::boolean) {
+      // Any other byte would be an invalid C++ bool, so it is refused here rather than misread later.
+      const auto* bytes = static_cast<const uint8_t*>(t.data_ptr());
+      for (uint64_t i = 0; i < e.nbytes(); ++i) {
+        NIMBUS_CHECK_T(ParseError, bytes[i] <= 1, source, ": tensor '", e.name, "': BOOL element ", i,
+                       " has byte value ", static_cast<int>(bytes[i]), ", expected 0 or 1");
+      }
+    }
+    out.tensors.emplace_back(e.name, t.to(device));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+void check_utf8(const std::string& text, const char* what) {
+  NIMBUS_CHECK_T(Error, detail::find_invalid_utf8(text) == std::string_view::npos, "save_safetensors: ", what,
+                 " is not valid UTF-8 (the header is JSON text)");
+}
+
+// The padded header text for `tensors` written in order; checks the inputs first.
+std::string build_header(const NamedTensors& tensors, const SafetensorsMetadata& metadata) {
+  Json root = Json::object();
+  if (!metadata.empty()) {
+    Json meta = Json::object();
+    for (const auto& [key, value] : metadata) {
+      check_utf8(key, "a metadata key");
+      check_utf8(value, ("metadata value of '" + key + "'").c_str());
+      meta[key] = value;
+    }
+    root["__metadata__"] = std::move(meta);
+  }
+  std::set<std::string_view> names;
+  uint64_t offset = 0;
+  for (const auto& [name, t] : tensors) {
+    NIMBUS_CHECK_T(Error, t.defined(), "save_safetensors: tensor '", name, "' is undefined");
+    NIMBUS_CHECK_T(Error, name != "__metadata__", "save_safetensors: '__metadata__' is reserved for metadata and ",
+                   "cannot name a tensor");
+    check_utf8(name, "a tensor name");
+    NIMBUS_CHECK_T(Error, names.insert(name).second, "save_safetensors: tensor name '", name, "' is used twice");
+    const uint64_t nbytes = static_cast<uint64_t>(t.numel()) * t.element_size();
+    Json entry = Json::object();
+    entry["dtype"] = std::string(safetensors_dtype_name(t.dtype()));
+    entry["shape"] = t.shape();
+    entry["data_offsets"] = Json::array({offset, offset + nbytes});
+    root[name] = std::move(entry);
+    offset += nbytes;
+  }
+  std::string text = root.dump();
+  // Padding to a multiple of 8 keeps the data section 8-byte aligned in the file, as the
+  // reference writer does.
+  text.append((8 - text.size() % 8) % 8, ' ');
+  NIMBUS_CHECK_T(Error, text.size() <= kSafetensorsMaxHeaderBytes, "save_safetensors: the header would be ",
+                 text.size(), " bytes, over the format's limit of ", kSafetensorsMaxHeaderBytes);
+  return text;
+}
+
+// Emits the whole file, given its header text, through `sink(bytes, n)`.
+void write_file(const std::string& header, const NamedTensors& tensors,
+                const std::function<void(const void*, size_t)>& sink) {
+  unsigned char length[8];
+  for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(uint64_t{header.size()} >> (8 * i));
+  sink(length, 8);
+  sink(header.data(), header.size());
+  for (const auto& [name, t] : tensors) {
+    // One tensor at a time on the host, so saving GPU weights needs host memory for the largest only.
+    const Tensor host = t.to(Device::cpu()).contiguous();
+    const size_t nbytes = static_cast<size_t>(host.numel()) * host.element_size();
+    if (nbytes > 0) sink(host.data_ptr(), nbytes);
+  }
+}
+
+// A uniquely named temporary beside the target; removed on scope exit unless committed.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& target) {
+    const size_t slash = target.find_last_of('/');
+    dir_ = slash == std::string::npos ? "" : target.substr(0, slash + 1);
+    const std::string base = slash == std::string::npos ? target : target.substr(slash + 1);
+    static std::atomic<uint64_t> counter{0};
+    for (int attempt = 0;; ++attempt) {
+      // Same folder, so the final rename stays on one filesystem and is atomic.
+      path_ = dir_ + "." + base + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+      // 0666 lets the umask decide the permissions, as for any newly created file.
+      const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd >= 0) {
+        fd_ = fd;
+        return;
+      }
+      const int err = errno;
+      if (err != EEXIST || attempt >= 100)
+        NIMBUS_THROW(IOError, "cannot write '", target, "': cannot create a temporary file in its folder: ",
+                     errno_text(err));
+    }
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  ~TempFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(path_.c_str());
+  }
+  int fd() const { return fd_; }
+  const std::string& path() const { return path_; }
+  const std::string& dir() const { return dir_; }
+  int close() {
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    return rc == 0 ? 0 : errno;
+  }
+  void commit() { committed_ = true; }
+
+ private:
+  std::string dir_, path_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+const Tensor* SafetensorsFile::find(std::string_view name) const {
+  for (const auto& [n, t] : tensors)
+    if (n == name) return &t;
+  return nullptr;
+}
+
+const Tensor& SafetensorsFile::at(std::string_view name) const {
+  const Tensor* t = find(name);
+  NIMBUS_CHECK(t != nullptr, "safetensors: no tensor named '", name, "' (the file has ", tensors.size(),
+               " tensors)");
+  return *t;
+}
+
+SafetensorsHeader read_safetensors_header(const std::string& path) { return InputFile(path).header(); }
+
+SafetensorsHeader parse_safetensors_header(const void* bytes, size_t size, const std::string& source) {
+  const auto* p = static_cast<const unsigned char*>(bytes);
+  const uint64_t n = detail::checked_header_length(p, size, source);
+  return detail::parse_header_json(std::string_view(reinterpret_cast<const char*>(p) + 8, n), size - 8 - n, source);
+}
+
+SafetensorsFile load_safetensors(const std::string& path, Device device) {
+  const InputFile file(path);
+  const SafetensorsHeader header = file.header();
+  return load_tensors(
+      header, [&](uint64_t offset, void* dst, size_t n) { file.read_at(offset, dst, n); }, path, device);
+}
+
+SafetensorsFile parse_safetensors(const void* bytes, size_t size, const std::string& source, Device device) {
+  const SafetensorsHeader header = parse_safetensors_header(bytes, size, source);
+  const auto* p = static_cast<const char*>(bytes);
+  return load_tensors(
+      header, [&](uint64_t offset, void* dst, size_t n) { std::memcpy(dst, p + offset, n); }, source, device);
+}
+
+std::vector<uint8_t> serialize_safetensors(const NamedTensors& tensors, const SafetensorsMetadata& metadata) {
+  std::vector<uint8_t> out;
+  write_file(build_header(tensors, metadata), tensors, [&](const void* data, size_t n) {
+    const auto* p = static_cast<const uint8_t*>(data);
+    out.insert(out.end(), p, p + n);
+  });
+  return out;
+}
+
+void save_safetensors(const std::string& path, const NamedTensors& tensors, const SafetensorsMetadata& metadata) {
+  // A directory at `path` would otherwise be discovered only by the rename, after all the writing.
+  struct stat st {};
+  NIMBUS_CHECK_T(IOError, !(::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)), "cannot write '", path,
+                 "': ", errno_text(EISDIR));
+  const std::string header = build_header(tensors, metadata);  // invalid input fails before a file exists
+  TempFile tmp(path);
+  auto fail = [&](const char* step, int err) {
+    NIMBUS_THROW(IOError, "cannot write '", path, "': ", errno_text(err), " (", step, " '", tmp.path(), "')");
+  };
+  write_file(header, tensors, [&](const void* data, size_t n) {
+    const auto* p = static_cast<const char*>(data);
+    while (n > 0) {
+      const ssize_t put = ::write(tmp.fd(), p, std::min(n, kMaxChunk));
+      if (put < 0 && errno == EINTR) continue;
+      if (put < 0) fail("writing the temporary file", errno);
+      p += put;
+      n -= static_cast<size_t>(put);
+    }
+  });
+  if (::fsync(tmp.fd()) != 0) fail("flushing the temporary file", errno);
+  if (const int err = tmp.close(); err != 0) fail("closing the temporary file", err);
+  if (::rename(tmp.path().c_str(), path.c_str()) != 0) fail("renaming the temporary file", errno);
+  tmp.commit();
+  // Make the rename durable. Some filesystems refuse fsync on a directory; the file is already in
+  // place by then, so that is not reported as a failure.
+  const Fd dir(::open(tmp.dir().empty() ? "." : tmp.dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.get() >= 0) ::fsync(dir.get());
+}
+
+}  // namespace nimbus
