@@ -91,6 +91,8 @@ TEST(TensorView, ZeroDimAndEmptyTensors) {
   EXPECT_EQ(s.view({1, 1}).shape(), (Shape{1, 1}));
   const Tensor e = zeros({0, 3});
   EXPECT_EQ(e.numel(), 0);
+  EXPECT_TRUE(e.is_contiguous());
+  EXPECT_TRUE(empty({2, 0}).is_contiguous());
   EXPECT_EQ(e.reshape({3, 0}).shape(), (Shape{3, 0}));
   EXPECT_EQ(e.t().contiguous().shape(), (Shape{3, 0}));
   EXPECT_THROW(zeros({2}).item<float>(), ShapeError);
