@@ -140,6 +140,15 @@ Variable pow(const Variable& x, double exponent) {
   });
 }
 
+Variable gelu_tanh(const Variable& x) {
+  // GPT-2's approximation, composed from differentiable ops (the tape derives its gradient):
+  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+  const Variable inner = mul(add(x, mul(pow(x, 3.0), 0.044715)), 0.79788456080286535588);
+  return mul(mul(x, add(tanh(inner), 1.0)), 0.5);
+}
+
+Variable add_constant(const Variable& x, const Tensor& constant) { return add(x, Variable(constant)); }
+
 Variable matmul(const Variable& a, const Variable& b) {
   NIMBUS_CHECK_T(ShapeError, a.dim() >= 1 && b.dim() >= 1, "matmul: operands must have at least 1 dim, got ",
                  shape_str(a.shape()), " x ", shape_str(b.shape()));

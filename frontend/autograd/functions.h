@@ -23,6 +23,10 @@ NIMBUS_API Variable tanh(const Variable& x);
 NIMBUS_API Variable sigmoid(const Variable& x);
 NIMBUS_API Variable relu(const Variable& x);
 NIMBUS_API Variable pow(const Variable& x, double exponent);
+// GELU, tanh approximation (as GPT-2), composed from the ops above.
+NIMBUS_API Variable gelu_tanh(const Variable& x);
+// Adds a constant tensor (no gradient flows to it), e.g. an attention mask of 0 and -inf.
+NIMBUS_API Variable add_constant(const Variable& x, const Tensor& constant);
 
 NIMBUS_API Variable matmul(const Variable& a, const Variable& b);
 // x @ weight^T + bias, weight [out_features, in_features]; bias may be undefined.
