@@ -5,6 +5,7 @@
 #   make demo    deps + build + a short tour of the engine
 #   make bench   CPU kernel benchmarks, with NumPy side by side (bench/peers)
 #   make install PREFIX=...   install headers, libraries, the CMake package and the tool
+#   make parity-fixtures      regenerate the PyTorch reference results (needs PyTorch: python3-torch)
 BUILD_DIR ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -17,7 +18,7 @@ DEB_PACKAGES := build-essential cmake pkg-config \
   libopenblas-openmp-dev libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev \
   nlohmann-json3-dev libcli11-dev zlib1g-dev
 
-.PHONY: deps build test demo bench install clean
+.PHONY: deps build test demo bench install clean parity-fixtures
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -44,6 +45,11 @@ bench: deps build
 
 install: build
 	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+
+# PYTHON must have torch and numpy (Debian: apt-get install python3-torch, then PYTHON=/usr/bin/python3).
+PYTHON ?= python3
+parity-fixtures:
+	$(PYTHON) bench/peers/make_parity_fixtures.py tests/frontend/data/pytorch_parity.safetensors
 
 clean:
 	rm -rf $(BUILD_DIR)
