@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/conv_ops.h"
 #include "kernels/functors/optimizer.h"
 #include "runtime/tensor.h"
 
@@ -108,6 +109,21 @@ struct KernelTable {
                    const functors::SgdHyper& hyper) = nullptr;
   void (*adam_step)(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
                     const functors::AdamHyper& hyper) = nullptr;
+
+  // ---- convolution and pooling (kernels/conv_ops.h): NCHW tensors, contiguous, one floating
+  // dtype (indices i64); shapes are validated and outputs sized by the public op.
+  // bias [O] or undefined.
+  void (*conv2d)(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                 const Conv2dParams& params) = nullptr;
+  // Any of grad_input, grad_weight, grad_bias may be undefined: not wanted.
+  void (*conv2d_backward)(const Tensor& grad_input, const Tensor& grad_weight, const Tensor& grad_bias,
+                          const Tensor& grad_out, const Tensor& x, const Tensor& weight,
+                          const Conv2dParams& params) = nullptr;
+  void (*max_pool2d)(const Tensor& out, const Tensor& indices, const Tensor& x, const Pool2dParams& params) = nullptr;
+  // grad_input (zeroed here) gets grad_out added at indices, plane by plane.
+  void (*max_pool2d_backward)(const Tensor& grad_input, const Tensor& grad_out, const Tensor& indices) = nullptr;
+  void (*avg_pool2d)(const Tensor& out, const Tensor& x, const Pool2dParams& params) = nullptr;
+  void (*avg_pool2d_backward)(const Tensor& grad_input, const Tensor& grad_out, const Pool2dParams& params) = nullptr;
 };
 
 // Installs the kernels of a device type (replacing any earlier table).

@@ -20,5 +20,8 @@ void fill_indexing_kernels(KernelTable& table);
 void fill_nn_softmax_kernels(KernelTable& table);
 void fill_nn_norm_kernels(KernelTable& table);
 void fill_nn_misc_kernels(KernelTable& table);
+// Convolution and pooling (kernels/conv_ops.h).
+void fill_conv_kernels(KernelTable& table);
+void fill_pool_kernels(KernelTable& table);
 
 }  // namespace nimbus::cpu

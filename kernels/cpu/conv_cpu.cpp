@@ -1,0 +1,248 @@
+// CPU kernels of conv2d, forward and backward: im2col + BLAS GEMM.
+//
+// Design
+// - Per image and group, im2col lays the receptive fields out as columns [K, L] with
+//   K = C/g * kH * kW and L = Hout * Wout; the forward is then one GEMM, weight [O/g, K] @ columns.
+//   A 1x1 kernel with stride 1 and no padding needs no im2col: the image already is the columns.
+// - f32/f64 call BLAS; f16/bf16 convert to f32 once, compute, and round once when stored (as the
+//   GEMM kernel does), so every dtype shares one code path.
+// - Images are spread over threads (each thread owns its column buffers; BLAS then runs one
+//   thread per call, as inside any OpenMP region). A single large image runs alone so that BLAS
+//   threads the GEMM itself.
+// - Backward, per image: grad_columns = W^T @ grad_out, then col2im adds them into that image's
+//   grad_input in a fixed loop order (no sharing between threads, so no atomics). grad_weight is
+//   a sum over images: each image's product grad_out @ columns^T goes to its own slot, and the
+//   slots are added in image order, in chunks of a fixed number of images, so the summation
+//   order does not depend on the thread count. grad_bias sums (n, l) in order for each channel.
+#include <algorithm>
+#include <vector>
+
+#include "kernels/cpu/blas.h"
+#include "kernels/cpu/cpu_kernels.h"
+#include "runtime/parallel.h"
+
+namespace nimbus::cpu {
+
+namespace {
+
+// Sizes of one conv2d call, derived once from the operands.
+struct ConvGeometry {
+  int64_t N, C, H, W, O, kH, kW, OH, OW, groups, Cg, Og, K, L;
+  Conv2dParams p;
+  bool direct;  // 1x1, stride 1, no padding: columns are the input itself
+
+  ConvGeometry(const Tensor& x, const Tensor& weight, const Conv2dParams& params, int64_t oh, int64_t ow)
+      : N(x.size(0)), C(x.size(1)), H(x.size(2)), W(x.size(3)), O(weight.size(0)), kH(weight.size(2)),
+        kW(weight.size(3)), OH(oh), OW(ow), groups(params.groups), Cg(C / groups), Og(O / groups),
+        K(Cg * kH * kW), L(oh * ow), p(params),
+        direct(kH == 1 && kW == 1 && params.stride == Pair{1, 1} && params.padding == Pair{0, 0}) {}
+
+  // Images in parallel unless there are few large ones (then BLAS threads each GEMM).
+  bool images_in_parallel() const { return N >= max_threads() || 2 * Og * K * L * groups < (int64_t{1} << 24); }
+};
+
+template <typename T>
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb,
+          T beta, T* c, int64_t ldc) {
+  const auto trans_a = ta ? CblasTrans : CblasNoTrans, trans_b = tb ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>) {
+    blas().sgemm(CblasRowMajor, trans_a, trans_b, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+  } else {
+    blas().dgemm(CblasRowMajor, trans_a, trans_b, m, n, k, 1.0, a, lda, b, ldb, beta, c, ldc);
+  }
+}
+
+// columns [K, L] of one image-group x [Cg, H, W]; padding reads as zero.
+template <typename T>
+void im2col(T* cols, const T* x, const ConvGeometry& g) {
+  for (int64_t c = 0; c < g.Cg; ++c)
+    for (int64_t kh = 0; kh < g.kH; ++kh)
+      for (int64_t kw = 0; kw < g.kW; ++kw) {
+        T* row = cols + ((c * g.kH + kh) * g.kW + kw) * g.L;
+        for (int64_t oh = 0; oh < g.OH; ++oh) {
+          const int64_t ih = oh * g.p.stride[0] - g.p.padding[0] + kh * g.p.dilation[0];
+          T* dst = row + oh * g.OW;
+          if (ih < 0 || ih >= g.H) {
+            std::fill(dst, dst + g.OW, T(0));
+            continue;
+          }
+          const T* src = x + (c * g.H + ih) * g.W;
+          for (int64_t ow = 0; ow < g.OW; ++ow) {
+            const int64_t iw = ow * g.p.stride[1] - g.p.padding[1] + kw * g.p.dilation[1];
+            dst[ow] = iw >= 0 && iw < g.W ? src[iw] : T(0);
+          }
+        }
+      }
+}
+
+// Adds columns [K, L] back into one image-group gx [Cg, H, W] (zeroed first), in row order.
+template <typename T>
+void col2im(T* gx, const T* cols, const ConvGeometry& g) {
+  std::fill(gx, gx + g.Cg * g.H * g.W, T(0));
+  for (int64_t c = 0; c < g.Cg; ++c)
+    for (int64_t kh = 0; kh < g.kH; ++kh)
+      for (int64_t kw = 0; kw < g.kW; ++kw) {
+        const T* row = cols + ((c * g.kH + kh) * g.kW + kw) * g.L;
+        for (int64_t oh = 0; oh < g.OH; ++oh) {
+          const int64_t ih = oh * g.p.stride[0] - g.p.padding[0] + kh * g.p.dilation[0];
+          if (ih < 0 || ih >= g.H) continue;
+          T* dst = gx + (c * g.H + ih) * g.W;
+          for (int64_t ow = 0; ow < g.OW; ++ow) {
+            const int64_t iw = ow * g.p.stride[1] - g.p.padding[1] + kw * g.p.dilation[1];
+            if (iw >= 0 && iw < g.W) dst[iw] += row[oh * g.OW + ow];
+          }
+        }
+      }
+}
+
+// Calls body(n, scratch) for each image, in parallel or not (see images_in_parallel), with
+// `scratch_size` elements of per-thread scratch.
+template <typename T, typename Body>
+void for_each_image(const ConvGeometry& g, int64_t first, int64_t count, int64_t scratch_size, const Body& body) {
+  auto piece = [&](int64_t begin, int64_t end) {
+    std::vector<T> scratch(static_cast<size_t>(scratch_size));
+    for (int64_t n = begin; n < end; ++n) body(first + n, scratch.data());
+  };
+  if (g.images_in_parallel()) {
+    parallel_for(count, 1, piece);
+  } else {
+    piece(0, count);
+  }
+}
+
+template <typename T>
+void forward(T* out, const T* x, const T* w, const T* bias, const ConvGeometry& g) {
+  for_each_image<T>(g, 0, g.N, g.direct ? 0 : g.K * g.L, [&](int64_t n, T* cols) {
+    for (int64_t grp = 0; grp < g.groups; ++grp) {
+      const T* xg = x + (n * g.C + grp * g.Cg) * g.H * g.W;
+      if (!g.direct) im2col(cols, xg, g);
+      T* og = out + (n * g.O + grp * g.Og) * g.L;
+      gemm<T>(false, false, g.Og, g.L, g.K, w + grp * g.Og * g.K, g.K, g.direct ? xg : cols, g.L, T(0), og, g.L);
+      if (bias != nullptr)
+        for (int64_t o = 0; o < g.Og; ++o) {
+          const T b = bias[grp * g.Og + o];
+          for (int64_t l = 0; l < g.L; ++l) og[o * g.L + l] += b;
+        }
+    }
+  });
+}
+
+template <typename T>
+void backward(T* gx, T* gw, T* gb, const T* gout, const T* x, const T* w, const ConvGeometry& g) {
+  if (gb != nullptr) {
+    parallel_for(g.O, std::max<int64_t>(1, kDefaultGrain / std::max<int64_t>(g.N * g.L, 1)),
+                 [&](int64_t begin, int64_t end) {
+                   for (int64_t o = begin; o < end; ++o) {
+                     T sum = 0;
+                     for (int64_t n = 0; n < g.N; ++n)
+                       for (int64_t l = 0; l < g.L; ++l) sum += gout[(n * g.O + o) * g.L + l];
+                     gb[o] = sum;
+                   }
+                 });
+  }
+  if (gx == nullptr && gw == nullptr) return;
+  // Images per chunk of weight-gradient slots: fixed, so the summation order is too.
+  constexpr int64_t kChunk = 16;
+  const int64_t weight_size = g.O * g.K;
+  std::vector<T> slots(gw != nullptr ? static_cast<size_t>(std::min(kChunk, g.N) * weight_size) : 0);
+  if (gw != nullptr) std::fill(gw, gw + weight_size, T(0));
+  // Scratch: the columns (weight gradient) and the grad columns (input gradient).
+  const int64_t cols_size = g.direct ? 0 : g.K * g.L;
+  for (int64_t first = 0; first < g.N; first += kChunk) {
+    const int64_t count = std::min(kChunk, g.N - first);
+    for_each_image<T>(g, first, count, 2 * cols_size, [&](int64_t n, T* scratch) {
+      T* cols = scratch;
+      T* grad_cols = scratch + cols_size;
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        const T* go = gout + (n * g.O + grp * g.Og) * g.L;
+        const int64_t xoff = (n * g.C + grp * g.Cg) * g.H * g.W;
+        if (gw != nullptr) {
+          if (!g.direct) im2col(cols, x + xoff, g);
+          T* slot = slots.data() + (n - first) * weight_size + grp * g.Og * g.K;
+          gemm<T>(false, true, g.Og, g.K, g.L, go, g.L, g.direct ? x + xoff : cols, g.L, T(0), slot, g.K);
+        }
+        if (gx != nullptr) {
+          // Direct: the grad columns are the grad input itself.
+          T* dst = g.direct ? gx + xoff : grad_cols;
+          gemm<T>(true, false, g.K, g.L, g.Og, w + grp * g.Og * g.K, g.K, go, g.L, T(0), dst, g.L);
+          if (!g.direct) col2im(gx + xoff, grad_cols, g);
+        }
+      }
+    });
+    if (gw != nullptr) {
+      // In image order; split over weight elements, which does not change any element's order.
+      parallel_for(weight_size, kDefaultGrain, [&](int64_t begin, int64_t end) {
+        for (int64_t i = 0; i < count; ++i) {
+          const T* slot = slots.data() + i * weight_size;
+          for (int64_t e = begin; e < end; ++e) gw[e] += slot[e];
+        }
+      });
+    }
+  }
+}
+
+template <typename T>
+T* data_or_null(const Tensor& t) {
+  return t.defined() ? static_cast<T*>(t.data_ptr()) : nullptr;
+}
+
+// The f32 copy of an optional 16-bit operand.
+Tensor compute_copy(const Tensor& t) { return t.defined() ? t.to(DType::f32) : t; }
+
+void conv2d_kernel(const Tensor& out, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                   const Conv2dParams& params) {
+  const ConvGeometry g(x, weight, params, out.size(2), out.size(3));
+  switch (out.dtype()) {
+    case DType::f32:
+      return forward<float>(data_or_null<float>(out), data_or_null<float>(x), data_or_null<float>(weight),
+                            data_or_null<float>(bias), g);
+    case DType::f64:
+      return forward<double>(data_or_null<double>(out), data_or_null<double>(x), data_or_null<double>(weight),
+                             data_or_null<double>(bias), g);
+    case DType::f16:
+    case DType::bf16: {
+      const Tensor out32 = empty(out.shape(), DType::f32);
+      conv2d_kernel(out32, x.to(DType::f32), weight.to(DType::f32), compute_copy(bias), params);
+      out.copy_(out32);
+      return;
+    }
+    default: break;
+  }
+  NIMBUS_THROW(DTypeError, "conv2d: expected a floating dtype, got ", dtype_name(out.dtype()));
+}
+
+void conv2d_backward_kernel(const Tensor& grad_input, const Tensor& grad_weight, const Tensor& grad_bias,
+                            const Tensor& grad_out, const Tensor& x, const Tensor& weight, const Conv2dParams& params) {
+  const ConvGeometry g(x, weight, params, grad_out.size(2), grad_out.size(3));
+  switch (x.dtype()) {
+    case DType::f32:
+      return backward<float>(data_or_null<float>(grad_input), data_or_null<float>(grad_weight),
+                             data_or_null<float>(grad_bias), data_or_null<float>(grad_out), data_or_null<float>(x),
+                             data_or_null<float>(weight), g);
+    case DType::f64:
+      return backward<double>(data_or_null<double>(grad_input), data_or_null<double>(grad_weight),
+                              data_or_null<double>(grad_bias), data_or_null<double>(grad_out),
+                              data_or_null<double>(x), data_or_null<double>(weight), g);
+    case DType::f16:
+    case DType::bf16: {
+      auto f32_like = [](const Tensor& t) { return t.defined() ? empty(t.shape(), DType::f32) : Tensor(); };
+      const Tensor gi = f32_like(grad_input), gw = f32_like(grad_weight), gb = f32_like(grad_bias);
+      conv2d_backward_kernel(gi, gw, gb, grad_out.to(DType::f32), x.to(DType::f32), weight.to(DType::f32), params);
+      if (gi.defined()) grad_input.copy_(gi);
+      if (gw.defined()) grad_weight.copy_(gw);
+      if (gb.defined()) grad_bias.copy_(gb);
+      return;
+    }
+    default: break;
+  }
+  NIMBUS_THROW(DTypeError, "conv2d_backward: expected a floating dtype, got ", dtype_name(x.dtype()));
+}
+
+}  // namespace
+
+void fill_conv_kernels(KernelTable& table) {
+  table.conv2d = conv2d_kernel;
+  table.conv2d_backward = conv2d_backward_kernel;
+}
+
+}  // namespace nimbus::cpu

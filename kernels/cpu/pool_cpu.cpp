@@ -1,0 +1,188 @@
+// CPU kernels of max_pool2d and avg_pool2d, forward and backward.
+//
+// Design
+// - Tensors are contiguous NCHW; every (n, c) plane is independent, so planes are spread over
+//   threads with parallel_for and each plane is walked by one thread in a fixed order. The
+//   backward passes scatter into their own plane only: no atomics, and the order in which
+//   overlapping windows add into an input element is the output order, for any thread count.
+// - f16/bf16 compute in f32 (acc_t), rounding once when stored.
+// - Max pooling follows PyTorch's CPU rule: an element wins when it is greater than the running
+//   max or is NaN, so NaN propagates and the index is that of the last NaN in the window; a
+//   window of -inf keeps its first in-bounds position.
+// - The average's divisor follows PyTorch: the window clipped to the padded input when
+//   count_include_pad, else to the input itself.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "kernels/cpu/cpu_kernels.h"
+#include "kernels/functors/row_ops.h"
+#include "runtime/parallel.h"
+
+namespace nimbus::cpu {
+
+namespace {
+
+struct PlaneGeometry {
+  int64_t planes, H, W, OH, OW;
+};
+
+PlaneGeometry geometry(const Tensor& in, const Tensor& out) {
+  return {in.size(0) * in.size(1), in.size(2), in.size(3), out.size(2), out.size(3)};
+}
+
+// Planes per parallel piece: about kDefaultGrain elements of work.
+int64_t plane_grain(int64_t plane_work) {
+  return std::max<int64_t>(1, kDefaultGrain / std::max<int64_t>(plane_work, 1));
+}
+
+// One window's extent along one dim for avg pooling: [start, end) clipped to the input, and the
+// divisor's share (clipped to the padded input, or to the input).
+struct AvgSpan {
+  int64_t start, end, count;
+};
+AvgSpan avg_span(int64_t o, int64_t in, int64_t k, int64_t s, int64_t pad, bool include_pad) {
+  int64_t start = o * s - pad, end = std::min(start + k, in + pad);
+  const int64_t padded_count = end - start;
+  start = std::max<int64_t>(start, 0);
+  end = std::min(end, in);
+  return {start, end, include_pad ? padded_count : end - start};
+}
+
+void max_pool2d_kernel(const Tensor& out, const Tensor& indices, const Tensor& in, const Pool2dParams& p) {
+  const PlaneGeometry g = geometry(in, out);
+  NIMBUS_DISPATCH_FLOAT(in.dtype(), "max_pool2d", [&]<typename T>() {
+    using Acc = functors::acc_t<T>;
+    const T* const x = static_cast<const T*>(in.data_ptr());
+    T* const o = static_cast<T*>(out.data_ptr());
+    int64_t* const idx = static_cast<int64_t*>(indices.data_ptr());
+    const int64_t work = g.OH * g.OW * p.kernel[0] * p.kernel[1];
+    parallel_for(g.planes, plane_grain(work), [&](int64_t begin, int64_t end) {
+      for (int64_t plane = begin; plane < end; ++plane) {
+        const T* xp = x + plane * g.H * g.W;
+        T* op = o + plane * g.OH * g.OW;
+        int64_t* ip = idx + plane * g.OH * g.OW;
+        for (int64_t oh = 0; oh < g.OH; ++oh) {
+          // First in-bounds row/col of the window (the padding rows are skipped, dilation kept).
+          int64_t h0 = oh * p.stride[0] - p.padding[0];
+          while (h0 < 0) h0 += p.dilation[0];
+          const int64_t h1 = std::min(oh * p.stride[0] - p.padding[0] + (p.kernel[0] - 1) * p.dilation[0] + 1, g.H);
+          for (int64_t ow = 0; ow < g.OW; ++ow) {
+            int64_t w0 = ow * p.stride[1] - p.padding[1];
+            while (w0 < 0) w0 += p.dilation[1];
+            const int64_t w1 =
+                std::min(ow * p.stride[1] - p.padding[1] + (p.kernel[1] - 1) * p.dilation[1] + 1, g.W);
+            Acc best = -INFINITY;
+            int64_t best_index = h0 * g.W + w0;
+            for (int64_t h = h0; h < h1; h += p.dilation[0])
+              for (int64_t w = w0; w < w1; w += p.dilation[1]) {
+                const Acc v = static_cast<Acc>(xp[h * g.W + w]);
+                if (v > best || std::isnan(v)) {
+                  best = v;
+                  best_index = h * g.W + w;
+                }
+              }
+            op[oh * g.OW + ow] = static_cast<T>(best);
+            ip[oh * g.OW + ow] = best_index;
+          }
+        }
+      }
+    });
+  });
+}
+
+void max_pool2d_backward_kernel(const Tensor& grad_in, const Tensor& grad_out, const Tensor& indices) {
+  const PlaneGeometry g = geometry(grad_in, grad_out);
+  NIMBUS_DISPATCH_FLOAT(grad_in.dtype(), "max_pool2d_backward", [&]<typename T>() {
+    using Acc = functors::acc_t<T>;
+    T* const gi = static_cast<T*>(grad_in.data_ptr());
+    const T* const go = static_cast<const T*>(grad_out.data_ptr());
+    const int64_t* const idx = static_cast<const int64_t*>(indices.data_ptr());
+    const int64_t plane_in = g.H * g.W, plane_out = g.OH * g.OW;
+    // An out-of-range index is flagged per plane and reported after the loop (no throwing
+    // inside a parallel region).
+    std::vector<uint8_t> bad(static_cast<size_t>(g.planes), 0);
+    parallel_for(g.planes, plane_grain(plane_in + plane_out), [&](int64_t begin, int64_t end) {
+      // Accumulate a plane in Acc so that f16/bf16 round once per element, not once per window.
+      std::vector<Acc> acc(static_cast<size_t>(plane_in));
+      for (int64_t plane = begin; plane < end; ++plane) {
+        std::fill(acc.begin(), acc.end(), Acc(0));
+        for (int64_t i = 0; i < plane_out; ++i) {
+          const int64_t at = idx[plane * plane_out + i];
+          if (at < 0 || at >= plane_in) {
+            bad[static_cast<size_t>(plane)] = 1;
+            continue;
+          }
+          acc[static_cast<size_t>(at)] += static_cast<Acc>(go[plane * plane_out + i]);
+        }
+        for (int64_t i = 0; i < plane_in; ++i) gi[plane * plane_in + i] = static_cast<T>(acc[static_cast<size_t>(i)]);
+      }
+    });
+    NIMBUS_CHECK_T(ShapeError, std::find(bad.begin(), bad.end(), 1) == bad.end(),
+                   "max_pool2d_backward: an index lies outside the input plane of ", plane_in, " elements");
+  });
+}
+
+void avg_pool2d_kernel(const Tensor& out, const Tensor& in, const Pool2dParams& p) {
+  const PlaneGeometry g = geometry(in, out);
+  NIMBUS_DISPATCH_FLOAT(in.dtype(), "avg_pool2d", [&]<typename T>() {
+    using Acc = functors::acc_t<T>;
+    const T* const x = static_cast<const T*>(in.data_ptr());
+    T* const o = static_cast<T*>(out.data_ptr());
+    const int64_t work = g.OH * g.OW * p.kernel[0] * p.kernel[1];
+    parallel_for(g.planes, plane_grain(work), [&](int64_t begin, int64_t end) {
+      for (int64_t plane = begin; plane < end; ++plane) {
+        const T* xp = x + plane * g.H * g.W;
+        for (int64_t oh = 0; oh < g.OH; ++oh) {
+          const AvgSpan sh = avg_span(oh, g.H, p.kernel[0], p.stride[0], p.padding[0], p.count_include_pad);
+          for (int64_t ow = 0; ow < g.OW; ++ow) {
+            const AvgSpan sw = avg_span(ow, g.W, p.kernel[1], p.stride[1], p.padding[1], p.count_include_pad);
+            Acc sum = 0;
+            for (int64_t h = sh.start; h < sh.end; ++h)
+              for (int64_t w = sw.start; w < sw.end; ++w) sum += static_cast<Acc>(xp[h * g.W + w]);
+            o[(plane * g.OH + oh) * g.OW + ow] = static_cast<T>(sum / static_cast<Acc>(sh.count * sw.count));
+          }
+        }
+      }
+    });
+  });
+}
+
+void avg_pool2d_backward_kernel(const Tensor& grad_in, const Tensor& grad_out, const Pool2dParams& p) {
+  const PlaneGeometry g = geometry(grad_in, grad_out);
+  NIMBUS_DISPATCH_FLOAT(grad_in.dtype(), "avg_pool2d_backward", [&]<typename T>() {
+    using Acc = functors::acc_t<T>;
+    T* const gi = static_cast<T*>(grad_in.data_ptr());
+    const T* const go = static_cast<const T*>(grad_out.data_ptr());
+    const int64_t plane_in = g.H * g.W;
+    const int64_t work = g.OH * g.OW * p.kernel[0] * p.kernel[1];
+    parallel_for(g.planes, plane_grain(work), [&](int64_t begin, int64_t end) {
+      std::vector<Acc> acc(static_cast<size_t>(plane_in));
+      for (int64_t plane = begin; plane < end; ++plane) {
+        std::fill(acc.begin(), acc.end(), Acc(0));
+        for (int64_t oh = 0; oh < g.OH; ++oh) {
+          const AvgSpan sh = avg_span(oh, g.H, p.kernel[0], p.stride[0], p.padding[0], p.count_include_pad);
+          for (int64_t ow = 0; ow < g.OW; ++ow) {
+            const AvgSpan sw = avg_span(ow, g.W, p.kernel[1], p.stride[1], p.padding[1], p.count_include_pad);
+            const Acc share =
+                static_cast<Acc>(go[(plane * g.OH + oh) * g.OW + ow]) / static_cast<Acc>(sh.count * sw.count);
+            for (int64_t h = sh.start; h < sh.end; ++h)
+              for (int64_t w = sw.start; w < sw.end; ++w) acc[static_cast<size_t>(h * g.W + w)] += share;
+          }
+        }
+        for (int64_t i = 0; i < plane_in; ++i) gi[plane * plane_in + i] = static_cast<T>(acc[static_cast<size_t>(i)]);
+      }
+    });
+  });
+}
+
+}  // namespace
+
+void fill_pool_kernels(KernelTable& table) {
+  table.max_pool2d = max_pool2d_kernel;
+  table.max_pool2d_backward = max_pool2d_backward_kernel;
+  table.avg_pool2d = avg_pool2d_kernel;
+  table.avg_pool2d_backward = avg_pool2d_backward_kernel;
+}
+
+}  // namespace nimbus::cpu
