@@ -10,6 +10,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "kernels/conv_ops.h"
+#include "kernels/nn_ops.h"
 #include "kernels/ops.h"
 #include "runtime/parallel.h"
 #include "runtime/random.h"
@@ -22,6 +24,8 @@ namespace {
 struct BenchOptions {
   std::string kernel;
   int64_t m = 1024, n = 1024, k = 1024;
+  // conv2d: [batch, in, size, size] x [out, in, kernel, kernel], stride 1, "same" padding.
+  int64_t batch = 32, in_channels = 64, out_channels = 64, size = 56, kernel_size = 3;
   std::string device = "auto";
   std::string dtype = "f32";
   int repeat = 20;
@@ -50,6 +54,22 @@ Workload make_workload(const BenchOptions& o, Device device, DType dtype) {
     const Tensor a = randn({o.m, o.k}, {dtype, device}), b = randn({o.k, o.n}, {dtype, device});
     return {[a, b] { matmul(a, b); }, 2.0 * o.m * o.n * o.k, 0,
             std::to_string(o.m) + "x" + std::to_string(o.n) + "x" + std::to_string(o.k)};
+  }
+  if (o.kernel == "conv2d" || o.kernel == "conv2d_backward") {
+    const Tensor x = randn({o.batch, o.in_channels, o.size, o.size}, {dtype, device});
+    const Tensor w = randn({o.out_channels, o.in_channels, o.kernel_size, o.kernel_size}, {dtype, device});
+    Conv2dParams params;
+    params.padding = {o.kernel_size / 2, o.kernel_size / 2};
+    const Tensor y = conv2d(x, w, Tensor(), params);
+    const double flops = 2.0 * static_cast<double>(y.numel()) * o.in_channels * o.kernel_size * o.kernel_size;
+    const std::string shape = shape_str(x.shape()) + "x" + shape_str(w.shape());
+    if (o.kernel == "conv2d_backward")
+      return {[x, w, y, params] { conv2d_backward(y, x, w, params, true, true, false); }, 2 * flops, 0, shape};
+    return {[x, w, params] { conv2d(x, w, Tensor(), params); }, flops, 0, shape};
+  }
+  if (o.kernel == "softmax") {
+    const Tensor x = randn({o.m, o.n}, {dtype, device});
+    return {[x] { softmax(x, 1); }, 0, 2.0 * o.m * o.n * elem, std::to_string(o.m) + "x" + std::to_string(o.n)};
   }
   if (o.kernel == "add") {
     const Tensor a = vector_of(o.n), b = vector_of(o.n);
@@ -92,12 +112,15 @@ Workload make_workload(const BenchOptions& o, Device device, DType dtype) {
             0, 16.0 * static_cast<double>(words), std::to_string(o.n)};
   }
   NIMBUS_THROW(ConfigError, "bench: unknown kernel '", o.kernel,
-               "' (expected gemm, add, mul_scalar, exp, sum, copy or stream_copy)");
+               "' (expected gemm, conv2d, conv2d_backward, softmax, add, mul_scalar, exp, sum, copy or stream_copy)");
 }
 
 void run_bench(const BenchOptions& o) {
   NIMBUS_CHECK_T(ConfigError, o.repeat >= 10, "bench: --repeat must be at least 10, got ", o.repeat);
-  NIMBUS_CHECK_T(ConfigError, o.m > 0 && o.n > 0 && o.k > 0, "bench: sizes must be positive");
+  NIMBUS_CHECK_T(ConfigError,
+                 o.m > 0 && o.n > 0 && o.k > 0 && o.batch > 0 && o.in_channels > 0 && o.out_channels > 0 &&
+                     o.size > 0 && o.kernel_size > 0,
+                 "bench: sizes must be positive");
   const Device device = Device::parse(o.device);
   const DType dtype = parse_dtype(o.dtype);
   const Workload work = make_workload(o, device, dtype);
@@ -141,10 +164,18 @@ void run_bench(const BenchOptions& o) {
 void add_bench_command(CLI::App& app) {
   static BenchOptions o;
   auto* cmd = app.add_subcommand("bench", "Time one kernel through the public op (after warm-up)");
-  cmd->add_option("kernel", o.kernel, "gemm, add, mul_scalar, exp, sum; baselines copy (memcpy) and stream_copy")->required();
+  cmd->add_option("kernel", o.kernel,
+                  "gemm, conv2d, conv2d_backward, softmax, add, mul_scalar, exp, sum; baselines copy (memcpy) and "
+                  "stream_copy")
+      ->required();
   cmd->add_option("--m", o.m, "GEMM rows of A");
   cmd->add_option("--n", o.n, "Elements (elementwise, sum, copy) or GEMM columns of B");
   cmd->add_option("--k", o.k, "GEMM inner dimension");
+  cmd->add_option("--batch", o.batch, "conv2d: images");
+  cmd->add_option("--in-channels", o.in_channels, "conv2d: input channels");
+  cmd->add_option("--out-channels", o.out_channels, "conv2d: output channels");
+  cmd->add_option("--size", o.size, "conv2d: image height and width");
+  cmd->add_option("--kernel-size", o.kernel_size, "conv2d: kernel height and width (odd; padding keeps the size)");
   cmd->add_option("--device", o.device, "auto, cpu, cuda or cuda:N");
   cmd->add_option("--dtype", o.dtype, "Element type (f32, f64, f16, bf16, ...)");
   cmd->add_option("--repeat", o.repeat, "Timed runs (at least 10)");
