@@ -7,6 +7,9 @@ every differentiable input, stored in one safetensors file under names "<case>.i
 Needs PyTorch (Debian's python3-torch or PyPI) and numpy. The file is written by a small writer
 below so that only PyTorch is needed.
 
+It also writes, beside OUTPUT, a PyTorch MLP's state dict (pytorch_mlp.safetensors) and an input
+with the MLP's output (pytorch_mlp_io.safetensors), to check that nimbus loads PyTorch weights.
+
 Usage: make_parity_fixtures.py OUTPUT.safetensors
 """
 import json
@@ -104,6 +107,14 @@ def write_safetensors(path, named):
         f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
+def write_mlp(folder):
+    mlp = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).double()
+    x = rnd(5, 4)
+    write_safetensors(folder + "/pytorch_mlp.safetensors", dict(mlp.state_dict()))
+    write_safetensors(folder + "/pytorch_mlp_io.safetensors", {"input": x, "output": mlp(x).detach()})
+
+
 if __name__ == "__main__":
     write_safetensors(sys.argv[1], tensors)
-    print("wrote", len(tensors), "tensors to", sys.argv[1])
+    write_mlp(sys.argv[1].rsplit("/", 1)[0] if "/" in sys.argv[1] else ".")
+    print("wrote", len(tensors), "tensors to", sys.argv[1], "and the MLP fixtures beside it")
