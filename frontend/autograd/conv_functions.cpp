@@ -1,17 +1,10 @@
 // Backward closures for convolution and pooling.
 #include "frontend/autograd/conv_functions.h"
+#include "frontend/autograd/record.h"
 
 namespace nimbus::autograd {
 
-namespace {
-template <typename MakeBackward>
-Variable record(const char* name, Tensor result, std::vector<Variable> inputs, MakeBackward make_backward) {
-  bool any = false;
-  for (const Variable& v : inputs) any = any || (v.defined() && v.requires_grad());
-  if (!grad_enabled() || !any) return Variable(std::move(result));
-  return Variable::from_op(std::move(result), std::make_shared<Node>(name, std::move(inputs), make_backward()));
-}
-}  // namespace
+using detail::record;
 
 Variable conv2d(const Variable& x, const Variable& weight, const Variable& bias, const Conv2dParams& params) {
   Tensor out = nimbus::conv2d(x.data(), weight.data(), bias.defined() ? bias.data() : Tensor(), params);

@@ -1,5 +1,6 @@
 // Differentiable ops: forward through kernels/ops.h, backward as closures over saved tensors.
 #include "frontend/autograd/functions.h"
+#include "frontend/autograd/record.h"
 
 #include <algorithm>
 
@@ -7,18 +8,9 @@
 
 namespace nimbus::autograd {
 
+using detail::record;
+
 namespace {
-
-// Records `node_name` with `inputs` when any input needs a gradient; otherwise returns a plain
-// (non-recording) result. `make_backward` is only called when recording.
-template <typename MakeBackward>
-Variable record(const char* node_name, Tensor result, std::vector<Variable> inputs, MakeBackward make_backward) {
-  bool any = false;
-  for (const Variable& v : inputs) any = any || (v.defined() && v.requires_grad());
-  if (!grad_enabled() || !any) return Variable(std::move(result));
-  return Variable::from_op(std::move(result), std::make_shared<Node>(node_name, std::move(inputs), make_backward()));
-}
-
 // The gradient for an input of `shape` and `dtype` from one of the broadcast result's shape.
 Tensor reduce_grad(const Tensor& grad, const Variable& input) {
   return sum_to(grad, input.shape()).to(input.dtype());

@@ -1,20 +1,12 @@
 // Backward closures for the NN ops; each saves what its backward kernel needs.
 #include "frontend/autograd/nn_functions.h"
+#include "frontend/autograd/record.h"
 
 #include "kernels/ops.h"
 
 namespace nimbus::autograd {
 
-namespace {
-// Records `name` over `inputs` when one needs a gradient (see functions.cpp).
-template <typename MakeBackward>
-Variable record(const char* name, Tensor result, std::vector<Variable> inputs, MakeBackward make_backward) {
-  bool any = false;
-  for (const Variable& v : inputs) any = any || (v.defined() && v.requires_grad());
-  if (!grad_enabled() || !any) return Variable(std::move(result));
-  return Variable::from_op(std::move(result), std::make_shared<Node>(name, std::move(inputs), make_backward()));
-}
-}  // namespace
+using detail::record;
 
 Variable softmax(const Variable& x, int64_t dim) {
   Tensor out = nimbus::softmax(x.data(), dim);
