@@ -49,6 +49,7 @@ def main():
     parser.add_argument("--save")
     a = parser.parse_args()
     torch.set_grad_enabled(False)
+    torch.set_num_threads(os.cpu_count() or 1)  # the same cores nimbus uses
     x = torch.randn(a.batch, a.channels, a.size, a.size)
     w = torch.randn(a.channels, a.channels, 3, 3)
     flops = 2.0 * a.batch * a.channels * a.size * a.size * a.channels * 9
