@@ -3,14 +3,16 @@
 // cross-entropy each work on one row of n elements at a fixed element stride, and the losses
 // have elementwise functors. The CPU backend runs one row per loop iteration across threads; a
 // CUDA launcher can run the same functions one row per thread (a warp-level kernel may replace
-// them where it pays, with a parity test). Every sum runs in element order, so a row's result
-// does not depend on how rows are spread over threads.
+// them where it pays, with a parity test). Every sum runs in a fixed order (sums of exp in eight
+// interleaved partial sums, so the loop vectorizes), so a row's result does not depend on how rows
+// are spread over threads or on the vector width. Float rows use exp_fast (Note [Row exp]).
 //
 // T is the storage type, Acc the accumulation type: float for f16/bf16/f32, double for f64.
 #include <cstdint>
 #include <limits>
 #include <type_traits>
 
+#include "kernels/functors/fast_exp.h"
 #include "kernels/functors/unary.h"  // NIMBUS_MATH
 #include "runtime/convert.h"
 
@@ -31,12 +33,17 @@ NIMBUS_INLINE Acc row_max(const T* x, int64_t n, int64_t s) {
   return m;
 }
 
-// sum_k exp(x_k - m).
+// sum_k exp(x_k - m), in eight interleaved partial sums added pairwise at the end.
 template <typename Acc, typename T>
 NIMBUS_INLINE Acc row_sum_exp(const T* x, int64_t n, int64_t s, Acc m) {
-  Acc sum = 0;
-  for (int64_t k = 0; k < n; ++k) sum += NIMBUS_MATH(exp)(convert<Acc>(x[k * s]) - m);
-  return sum;
+  constexpr int kLanes = 8;
+  Acc part[kLanes] = {};
+  int64_t k = 0;
+  for (; k + kLanes <= n; k += kLanes)
+    for (int j = 0; j < kLanes; ++j) part[j] += row_exp<Acc>(convert<Acc>(x[(k + j) * s]) - m);
+  Acc tail = 0;
+  for (; k < n; ++k) tail += row_exp<Acc>(convert<Acc>(x[k * s]) - m);
+  return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7])) + tail;
 }
 
 // out = softmax(x) or log_softmax(x) along the row; subtracting the max keeps exp() <= 1.
@@ -51,7 +58,7 @@ NIMBUS_HD void softmax_row(T* out, const T* x, int64_t n, int64_t s, bool log) {
     for (int64_t k = 0; k < n; ++k) out[k * s] = convert<T>((convert<Acc>(x[k * s]) - m) - log_sum);
   } else {
     const Acc inv = Acc(1) / sum;
-    for (int64_t k = 0; k < n; ++k) out[k * s] = convert<T>(NIMBUS_MATH(exp)(convert<Acc>(x[k * s]) - m) * inv);
+    for (int64_t k = 0; k < n; ++k) out[k * s] = convert<T>(row_exp<Acc>(convert<Acc>(x[k * s]) - m) * inv);
   }
 }
 
@@ -63,7 +70,7 @@ NIMBUS_HD void softmax_backward_row(T* gi, const T* g, const T* y, int64_t n, in
   for (int64_t k = 0; k < n; ++k) dot += log ? convert<Acc>(g[k * s]) : convert<Acc>(g[k * s]) * convert<Acc>(y[k * s]);
   for (int64_t k = 0; k < n; ++k) {
     const Acc gk = convert<Acc>(g[k * s]), yk = convert<Acc>(y[k * s]);
-    gi[k * s] = convert<T>(log ? gk - NIMBUS_MATH(exp)(yk) * dot : yk * (gk - dot));
+    gi[k * s] = convert<T>(log ? gk - row_exp<Acc>(yk) * dot : yk * (gk - dot));
   }
 }
 
@@ -141,7 +148,7 @@ NIMBUS_HD void cross_entropy_backward_row(T* gz, const T* z, int64_t C, int64_t 
   const Acc m = row_max<Acc>(z, C, s);
   const Acc inv = Acc(1) / row_sum_exp<Acc>(z, C, s, m);
   for (int64_t c = 0; c < C; ++c) {
-    const Acc p = NIMBUS_MATH(exp)(convert<Acc>(z[c * s]) - m) * inv;
+    const Acc p = row_exp<Acc>(convert<Acc>(z[c * s]) - m) * inv;
     gz[c * s] = convert<T>(scale * (p - (c == t ? Acc(1) - ls : Acc(0)) - ls / Acc(C)));
   }
 }
