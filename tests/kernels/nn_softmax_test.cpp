@@ -18,6 +18,7 @@ namespace {
 using testing::non_contiguous;
 using testing::random_tensor;
 using testing::tolerance;
+using testing::numeric_grad;
 using testing::values;
 
 // ---- references ----
@@ -64,26 +65,6 @@ std::vector<double> ref_backward(const std::vector<double>& g, const std::vector
     }
   });
   return gi;
-}
-
-// Gradient of sum(g * f(x)) by central differences, x in f64.
-std::vector<double> numeric_grad(const std::function<Tensor(const Tensor&)>& f, const Tensor& x, const Tensor& g) {
-  constexpr double h = 1e-6;
-  const std::vector<double> v = values(x), gv = values(g);
-  auto loss = [&](const std::vector<double>& xv) {
-    const std::vector<double> y = values(f(from_vector(xv, x.shape())));
-    double s = 0;
-    for (size_t i = 0; i < y.size(); ++i) s += gv[i] * y[i];
-    return s;
-  };
-  std::vector<double> grad(v.size());
-  for (size_t i = 0; i < v.size(); ++i) {
-    std::vector<double> plus = v, minus = v;
-    plus[i] += h;
-    minus[i] -= h;
-    grad[i] = (loss(plus) - loss(minus)) / (2 * h);
-  }
-  return grad;
 }
 
 Tensor forward(bool log, const Tensor& x, int64_t dim) { return log ? log_softmax(x, dim) : softmax(x, dim); }

@@ -89,6 +89,27 @@ inline void expect_values(const Tensor& actual, const Shape& shape, const std::v
   }
 }
 
+// Gradient of sum(g * f(t)) with respect to t by central differences (t, g and f's output f64).
+inline std::vector<double> numeric_grad(const std::function<Tensor(const Tensor&)>& f, const Tensor& t,
+                                        const Tensor& g) {
+  constexpr double h = 1e-6;
+  const std::vector<double> v = values(t), gv = values(g);
+  auto loss = [&](const std::vector<double>& tv) {
+    const std::vector<double> y = values(f(from_vector(tv, t.shape())));
+    double s = 0;
+    for (size_t i = 0; i < y.size(); ++i) s += gv[i] * y[i];
+    return s;
+  };
+  std::vector<double> grad(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::vector<double> plus = v, minus = v;
+    plus[i] += h;
+    minus[i] -= h;
+    grad[i] = (loss(plus) - loss(minus)) / (2 * h);
+  }
+  return grad;
+}
+
 // The dtypes most tests sweep.
 inline const std::vector<DType>& all_dtypes() {
   static const std::vector<DType> kAll = {DType::f32, DType::f64, DType::f16, DType::bf16,
