@@ -24,7 +24,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   NIMBUS_CHECK_T(ShapeError, k == k2, "matmul: ", shape_str(a_in.shape()), " x ", shape_str(b_in.shape()),
                  ": inner dimensions ", k, " and ", k2, " differ");
 
-  Shape batch, out_shape;
+  Shape batch;
   Tensor a3, b3;
   if (b.dim() == 2) {
     // [..., M, K] x [K, N]: fold the batch into the rows, one GEMM.
@@ -42,7 +42,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   Tensor out = empty({a3.size(0), a3.size(1), n}, {dtype, device});
   NIMBUS_KERNEL(device, batched_gemm, "matmul")(out, a3, b3);
 
-  out_shape = batch;
+  Shape out_shape = batch;
   if (!a_vector) out_shape.push_back(m);
   if (!b_vector) out_shape.push_back(n);
   return out.view(out_shape);

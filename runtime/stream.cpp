@@ -1,6 +1,5 @@
 #include "runtime/stream.h"
 
-#include <array>
 #include <unordered_map>
 
 #include "runtime/backend.h"
