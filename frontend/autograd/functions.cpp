@@ -132,6 +132,91 @@ Variable pow(const Variable& x, double exponent) {
   });
 }
 
+namespace {
+// grad * f'(x) for a unary op whose derivative `derivative(x)` is built from tensor ops.
+template <typename Derivative>
+Variable unary_with_derivative(const char* name, Tensor out, const Variable& x, Derivative derivative) {
+  return record(name, std::move(out), {x}, [&] {
+    SavedTensor sx(x.data());
+    return [x, sx, derivative, name](const Tensor& g) {
+      return std::vector<Tensor>{nimbus::mul(g, derivative(sx.get(name))).to(x.dtype())};
+    };
+  });
+}
+}  // namespace
+
+Variable abs(const Variable& x) {
+  return unary_with_derivative("abs", nimbus::abs(x.data()), x, [](const Tensor& v) {
+    const Tensor zero = zeros({}, {v.dtype(), v.device()});
+    return nimbus::sub(nimbus::gt(v, zero).to(v.dtype()), nimbus::lt(v, zero).to(v.dtype()));  // sign(v)
+  });
+}
+
+Variable sin(const Variable& x) {
+  return unary_with_derivative("sin", nimbus::sin(x.data()), x, [](const Tensor& v) { return nimbus::cos(v); });
+}
+
+Variable cos(const Variable& x) {
+  return unary_with_derivative("cos", nimbus::cos(x.data()), x,
+                               [](const Tensor& v) { return nimbus::neg(nimbus::sin(v)); });
+}
+
+Variable rsqrt(const Variable& x) {
+  // d/dx x^-1/2 = -1/2 x^-3/2
+  return unary_with_derivative("rsqrt", nimbus::rsqrt(x.data()), x,
+                               [](const Tensor& v) { return nimbus::mul(nimbus::pow(v, -1.5), -0.5); });
+}
+
+Variable silu(const Variable& x) {
+  // d/dx x s(x) = s(x) (1 + x (1 - s(x)))
+  return unary_with_derivative("silu", nimbus::silu(x.data()), x, [](const Tensor& v) {
+    const Tensor s = nimbus::sigmoid(v);
+    return nimbus::mul(s, nimbus::add(nimbus::mul(v, nimbus::sub(ones_like(s), s)), 1.0));
+  });
+}
+
+Variable clamp(const Variable& x, std::optional<Scalar> min, std::optional<Scalar> max) {
+  return unary_with_derivative("clamp", nimbus::clamp(x.data(), min, max), x, [min, max](const Tensor& v) {
+    Tensor inside = ones_like(v).to(DType::boolean);
+    if (min) inside = logical_and(inside, nimbus::ge(v, scalar_tensor(*min, {v.dtype(), v.device()})));
+    if (max) inside = logical_and(inside, nimbus::le(v, scalar_tensor(*max, {v.dtype(), v.device()})));
+    return inside.to(v.dtype());
+  });
+}
+
+namespace {
+// Gradient shares of a and b for maximum (is_max) or minimum: 1 to the chosen side, 1/2 each on ties.
+Variable extremum(const char* name, bool is_max, const Variable& a, const Variable& b) {
+  Tensor out = is_max ? nimbus::maximum(a.data(), b.data()) : nimbus::minimum(a.data(), b.data());
+  return record(name, out, {a, b}, [&] {
+    SavedTensor sa(a.data()), sb(b.data());
+    return [a, b, sa, sb, is_max, name](const Tensor& g) {
+      const Tensor& av = sa.get(name);
+      const Tensor& bv = sb.get(name);
+      const Tensor wins = is_max ? nimbus::gt(av, bv) : nimbus::lt(av, bv);
+      const Tensor ties = nimbus::eq(av, bv);
+      const Tensor share_a = nimbus::add(wins.to(g.dtype()), nimbus::mul(ties.to(g.dtype()), 0.5));
+      const Tensor share_b = nimbus::sub(ones_like(share_a), share_a);
+      return std::vector<Tensor>{reduce_grad(nimbus::mul(g, share_a), a), reduce_grad(nimbus::mul(g, share_b), b)};
+    };
+  });
+}
+}  // namespace
+
+Variable maximum(const Variable& a, const Variable& b) { return extremum("maximum", true, a, b); }
+Variable minimum(const Variable& a, const Variable& b) { return extremum("minimum", false, a, b); }
+
+Variable where(const Tensor& cond, const Variable& a, const Variable& b) {
+  return record("where", nimbus::where(cond, a.data(), b.data()), {a, b}, [&] {
+    SavedTensor sc(cond.to(DType::boolean));
+    return [a, b, sc](const Tensor& g) {
+      const Tensor& c = sc.get("where");
+      const Tensor zero = zeros({}, {g.dtype(), g.device()});
+      return std::vector<Tensor>{reduce_grad(nimbus::where(c, g, zero), a), reduce_grad(nimbus::where(c, zero, g), b)};
+    };
+  });
+}
+
 Variable gelu_tanh(const Variable& x) {
   // GPT-2's approximation, composed from differentiable ops (the tape derives its gradient):
   // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).

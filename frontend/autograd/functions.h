@@ -3,6 +3,7 @@
 // gradients are needed records a Node whose backward maps the output's gradient to the inputs'
 // (Note [Autograd tape]). Broadcasting and type promotion follow the tensor ops; gradients come
 // back in each input's shape and dtype.
+#include <optional>
 #include <vector>
 
 #include "frontend/autograd/variable.h"
@@ -23,6 +24,18 @@ NIMBUS_API Variable tanh(const Variable& x);
 NIMBUS_API Variable sigmoid(const Variable& x);
 NIMBUS_API Variable relu(const Variable& x);
 NIMBUS_API Variable pow(const Variable& x, double exponent);
+NIMBUS_API Variable abs(const Variable& x);  // gradient 0 at 0, as PyTorch
+NIMBUS_API Variable sin(const Variable& x);
+NIMBUS_API Variable cos(const Variable& x);
+NIMBUS_API Variable rsqrt(const Variable& x);
+NIMBUS_API Variable silu(const Variable& x);
+// Limits to [min, max] (either may be absent); the gradient passes where the value was not limited.
+NIMBUS_API Variable clamp(const Variable& x, std::optional<Scalar> min, std::optional<Scalar> max);
+// Elementwise larger (smaller) value; a tie sends half the gradient to each side, as PyTorch.
+NIMBUS_API Variable maximum(const Variable& a, const Variable& b);
+NIMBUS_API Variable minimum(const Variable& a, const Variable& b);
+// cond ? a : b; the gradient goes to the side that was chosen.
+NIMBUS_API Variable where(const Tensor& cond, const Variable& a, const Variable& b);
 // GELU, tanh approximation (as GPT-2), composed from the ops above.
 NIMBUS_API Variable gelu_tanh(const Variable& x);
 // Adds a constant tensor (no gradient flows to it), e.g. an attention mask of 0 and -inf.

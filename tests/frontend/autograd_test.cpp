@@ -146,3 +146,45 @@ TEST(Autograd, DeepChainsDoNotOverflowTheStack) {
 
 }  // namespace
 }  // namespace nimbus
+
+namespace nimbus {
+namespace {
+
+using autograd::Variable;
+using testing::expect_gradients_match;
+
+Tensor away_from(const Tensor& t, double point) {
+  // Keeps finite differences off kinks: moves values within 0.05 of `point` away from it.
+  const Tensor near = lt(abs(sub(t, point)), scalar_tensor(0.05, DType::f64));
+  return where(near, add(t, 0.2), t);
+}
+
+TEST(Autograd, MoreUnaryOps) {
+  Generator gen(30);
+  const Tensor x = away_from(randn({3, 4}, DType::f64, gen), 0.0);
+  expect_gradients_match([](const auto& v) { return autograd::abs(v[0]); }, {x});
+  expect_gradients_match([](const auto& v) { return autograd::sin(v[0]); }, {x});
+  expect_gradients_match([](const auto& v) { return autograd::cos(v[0]); }, {x});
+  expect_gradients_match([](const auto& v) { return autograd::silu(v[0]); }, {x});
+  expect_gradients_match([](const auto& v) { return autograd::rsqrt(v[0]); }, {add(abs(x), 0.3)});
+  const Tensor y = away_from(away_from(x, -0.5), 0.7);
+  expect_gradients_match([](const auto& v) { return autograd::clamp(v[0], -0.5, 0.7); }, {y});
+  expect_gradients_match([](const auto& v) { return autograd::clamp(v[0], std::nullopt, 0.7); }, {y});
+}
+
+TEST(Autograd, MaximumMinimumWhere) {
+  Generator gen(31);
+  const Tensor a = randn({3, 4}, DType::f64, gen), b = randn({4}, DType::f64, gen);
+  expect_gradients_match([](const auto& v) { return autograd::maximum(v[0], v[1]); }, {a, b});
+  expect_gradients_match([](const auto& v) { return autograd::minimum(v[0], v[1]); }, {a, b});
+  const Tensor cond = gt(randn({3, 4}, DType::f64, gen), scalar_tensor(0.0, DType::f64));
+  expect_gradients_match([&](const auto& v) { return autograd::where(cond, v[0], v[1]); }, {a, b});
+  // Ties split the gradient evenly, as PyTorch does.
+  Variable p(from_vector<double>({1, 2}), true), q(from_vector<double>({1, 3}), true);
+  autograd::sum(autograd::maximum(p, q)).backward();
+  EXPECT_EQ(p.grad().to_vector<double>(), (std::vector<double>{0.5, 0}));
+  EXPECT_EQ(q.grad().to_vector<double>(), (std::vector<double>{0.5, 1}));
+}
+
+}  // namespace
+}  // namespace nimbus
