@@ -15,6 +15,8 @@
 namespace nimbus {
 namespace {
 
+using testing::expect_error;
+
 using testing::non_contiguous;
 using testing::random_tensor;
 using testing::tolerance;
@@ -235,16 +237,6 @@ TEST(Conv2d, LargeSingleImageMatchesReference) {
 }
 
 // ---- errors ----
-
-template <typename E>
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception";
-  } catch (const E& e) {
-    for (const std::string& part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
-}
 
 TEST(Conv2d, ErrorsNameTheOpAndShapes) {
   expect_error<ShapeError>([] { conv2d(zeros({1, 3, 5, 5}), zeros({4, 1, 3, 3}), Tensor(), {.groups = 2}); },

@@ -16,21 +16,13 @@
 namespace nimbus {
 namespace {
 
+using testing::expect_error;
+
 using testing::non_contiguous;
 using testing::random_tensor;
 using testing::tolerance;
 using testing::numeric_grad;
 using testing::values;
-
-template <typename E>
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception";
-  } catch (const E& e) {
-    for (const std::string& part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
-}
 
 // ---- embedding_backward ----
 

@@ -15,6 +15,8 @@
 namespace nimbus {
 namespace {
 
+using testing::expect_error;
+
 using testing::non_contiguous;
 using testing::random_tensor;
 using testing::tolerance;
@@ -185,16 +187,6 @@ TEST(LayerNorm, LargeInputsAreDeterministic) {
   EXPECT_EQ(std::memcmp(ga.grad_input.data_ptr(), gb.grad_input.data_ptr(), x.numel() * 4), 0);
   // grad_bias is the column sum of g.
   testing::expect_values(ga.grad_bias, {700}, values(sum(g.to(DType::f64), {0})), 1e-4, 1e-3);
-}
-
-template <typename E>
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception";
-  } catch (const E& e) {
-    for (const std::string& part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
 }
 
 TEST(LayerNorm, ErrorsNameTheOpShapesAndDtypes) {

@@ -15,6 +15,8 @@
 namespace nimbus {
 namespace {
 
+using testing::expect_error;
+
 using testing::non_contiguous;
 using testing::random_tensor;
 using testing::tolerance;
@@ -186,16 +188,6 @@ TEST(Softmax, LargeInputsAreDeterministic) {
 }
 
 // ---- errors ----
-
-template <typename E>
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception";
-  } catch (const E& e) {
-    for (const std::string& part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
-}
 
 TEST(Softmax, ErrorsNameTheOpShapesAndDtypes) {
   expect_error<DTypeError>([] { softmax(zeros({2, 3}, DType::i64), 1); }, {"softmax", "i64", "[2, 3]"});

@@ -15,6 +15,8 @@
 namespace nimbus {
 namespace {
 
+using testing::expect_error;
+
 using testing::non_contiguous;
 using testing::random_tensor;
 using testing::tolerance;
@@ -476,16 +478,6 @@ TEST(ReduceDeterminism, RepeatedRunsAreBitIdentical) {
 }
 
 // ---- errors ----
-
-template <typename E>
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception";
-  } catch (const E& e) {
-    for (const std::string& part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
-}
 
 TEST(ReduceErrors, MessagesNameTheOpTheShapeAndTheValue) {
   const Tensor x = zeros({2, 3});

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "runtime/tensor.h"
@@ -108,6 +109,17 @@ inline std::vector<double> numeric_grad(const std::function<Tensor(const Tensor&
     grad[i] = (loss(plus) - loss(minus)) / (2 * h);
   }
   return grad;
+}
+
+// Expects f() to throw E whose message contains every one of `parts`.
+template <typename E>
+void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
+  try {
+    f();
+    ADD_FAILURE() << "no exception";
+  } catch (const E& e) {
+    for (const std::string& part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+  }
 }
 
 // The dtypes most tests sweep.
