@@ -19,7 +19,7 @@
 namespace nimbus {
 
 enum class UnaryOp : uint8_t {
-  neg, abs, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, gelu_erf, gelu_tanh, silu,
+  neg, abs, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, gelu_erf, gelu_tanh, silu, erf,
   logical_not, clamp
 };
 enum class BinaryOp : uint8_t {

@@ -61,6 +61,7 @@ Tensor gelu(const Tensor& x, GeluApproximation approximation) {
                                                   : unary_op(UnaryOp::gelu_erf, "gelu", x, Promotion::to_float);
 }
 Tensor silu(const Tensor& x) { return unary_op(UnaryOp::silu, "silu", x, Promotion::to_float); }
+Tensor erf(const Tensor& x) { return unary_op(UnaryOp::erf, "erf", x, Promotion::to_float); }
 Tensor logical_not(const Tensor& x) { return unary_op(UnaryOp::logical_not, "logical_not", x, Promotion::keep); }
 
 Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) {

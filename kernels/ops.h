@@ -29,6 +29,7 @@ NIMBUS_API Tensor relu(const Tensor& x);
 enum class GeluApproximation { none, tanh };  // exact (erf) form, or the tanh approximation
 NIMBUS_API Tensor gelu(const Tensor& x, GeluApproximation approximation = GeluApproximation::none);
 NIMBUS_API Tensor silu(const Tensor& x);
+NIMBUS_API Tensor erf(const Tensor& x);
 // Limits to [min, max]; either bound may be absent. Keeps the input dtype.
 NIMBUS_API Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max);
 NIMBUS_API Tensor logical_not(const Tensor& x);  // -> bool

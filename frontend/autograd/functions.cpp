@@ -217,6 +217,15 @@ Variable where(const Tensor& cond, const Variable& a, const Variable& b) {
   });
 }
 
+Variable gelu(const Variable& x) {
+  // d/dx x Phi(x) = Phi(x) + x phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2, phi the normal density.
+  return unary_with_derivative("gelu", nimbus::gelu(x.data()), x, [](const Tensor& v) {
+    const Tensor cdf = nimbus::mul(nimbus::add(nimbus::erf(nimbus::mul(v, 0.70710678118654752440)), 1.0), 0.5);
+    const Tensor pdf = nimbus::mul(nimbus::exp(nimbus::mul(nimbus::mul(v, v), -0.5)), 0.39894228040143267794);
+    return nimbus::add(cdf, nimbus::mul(v, pdf));
+  });
+}
+
 Variable gelu_tanh(const Variable& x) {
   // GPT-2's approximation, composed from differentiable ops (the tape derives its gradient):
   // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).

@@ -36,6 +36,8 @@ NIMBUS_API Variable maximum(const Variable& a, const Variable& b);
 NIMBUS_API Variable minimum(const Variable& a, const Variable& b);
 // cond ? a : b; the gradient goes to the side that was chosen.
 NIMBUS_API Variable where(const Tensor& cond, const Variable& a, const Variable& b);
+// Exact GELU, x * Phi(x) with the normal CDF Phi.
+NIMBUS_API Variable gelu(const Variable& x);
 // GELU, tanh approximation (as GPT-2), composed from the ops above.
 NIMBUS_API Variable gelu_tanh(const Variable& x);
 // Adds a constant tensor (no gradient flows to it), e.g. an attention mask of 0 and -inf.

@@ -37,6 +37,8 @@ Variable Linear::forward(const Variable& x) {
 Variable ReLU::forward(const Variable& x) { return autograd::relu(x); }
 Variable Tanh::forward(const Variable& x) { return autograd::tanh(x); }
 Variable Sigmoid::forward(const Variable& x) { return autograd::sigmoid(x); }
+Variable GELU::forward(const Variable& x) { return tanh_ ? autograd::gelu_tanh(x) : autograd::gelu(x); }
+Variable SiLU::forward(const Variable& x) { return autograd::silu(x); }
 
 Variable Flatten::forward(const Variable& x) {
   const int d = normalize_dim(start_dim_, std::max<int64_t>(x.dim(), 1), "Flatten");

@@ -42,6 +42,19 @@ class NIMBUS_API Sigmoid : public Module {
  public:
   Variable forward(const Variable& x) override;
 };
+// Exact GELU, or the tanh approximation when `tanh_approximation`.
+class NIMBUS_API GELU : public Module {
+ public:
+  explicit GELU(bool tanh_approximation = false) : tanh_(tanh_approximation) {}
+  Variable forward(const Variable& x) override;
+
+ private:
+  bool tanh_;
+};
+class NIMBUS_API SiLU : public Module {
+ public:
+  Variable forward(const Variable& x) override;
+};
 
 // Flattens every dim from `start_dim` on into one.
 class NIMBUS_API Flatten : public Module {

@@ -30,6 +30,7 @@ void unary_kernel(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryAr
         case UnaryOp::gelu_erf: return unary_loop<T, T>(out, in, f::GeluErf{});
         case UnaryOp::gelu_tanh: return unary_loop<T, T>(out, in, f::GeluTanh{});
         case UnaryOp::silu: return unary_loop<T, T>(out, in, f::Silu{});
+        case UnaryOp::erf: return unary_loop<T, T>(out, in, f::Erf{});
         default: break;
       }
     }

@@ -52,6 +52,9 @@ struct Relu {
   // NaN stays NaN (x > 0 is false for NaN, so test the opposite).
   template <typename C> NIMBUS_INLINE C operator()(C x) const { return x < C(0) ? C(0) : x; }
 };
+struct Erf {
+  template <typename C> NIMBUS_INLINE C operator()(C x) const { return NIMBUS_MATH(erf)(x); }
+};
 struct GeluErf {
   // x * Phi(x) with the exact normal CDF.
   template <typename C> NIMBUS_INLINE C operator()(C x) const {

@@ -166,6 +166,7 @@ TEST(Autograd, MoreUnaryOps) {
   expect_gradients_match([](const auto& v) { return autograd::sin(v[0]); }, {x});
   expect_gradients_match([](const auto& v) { return autograd::cos(v[0]); }, {x});
   expect_gradients_match([](const auto& v) { return autograd::silu(v[0]); }, {x});
+  expect_gradients_match([](const auto& v) { return autograd::gelu(v[0]); }, {x});
   expect_gradients_match([](const auto& v) { return autograd::rsqrt(v[0]); }, {add(abs(x), 0.3)});
   const Tensor y = away_from(away_from(x, -0.5), 0.7);
   expect_gradients_match([](const auto& v) { return autograd::clamp(v[0], -0.5, 0.7); }, {y});

@@ -4,6 +4,7 @@
 
 #include "frontend/autograd/functions.h"
 #include "frontend/nn/layers.h"
+#include "kernels/ops.h"
 
 namespace nimbus {
 namespace {
@@ -109,6 +110,20 @@ TEST(Module, MlpParameterGradientsMatchFiniteDifferences) {
   }
   mlp->zero_grad();
   for (const Variable& p : mlp->parameters()) EXPECT_FALSE(p.grad().defined());
+}
+
+}  // namespace
+}  // namespace nimbus
+
+namespace nimbus {
+namespace {
+
+TEST(Module, ActivationModulesApplyTheirFunction) {
+  const autograd::Variable x(from_vector<double>({-1.5, 0, 2}));
+  EXPECT_EQ(nn::GELU()(x).data().to_vector<double>(), gelu(x.data()).to_vector<double>());
+  EXPECT_EQ(nn::GELU(true)(x).data().to_vector<double>(),
+            autograd::gelu_tanh(x).data().to_vector<double>());
+  EXPECT_EQ(nn::SiLU()(x).data().to_vector<double>(), silu(x.data()).to_vector<double>());
 }
 
 }  // namespace

@@ -58,6 +58,8 @@ TEST(PyTorchParity, ElementwiseAndLinearAlgebra) {
   check_case("sigmoid", 1, [](const auto& v) { return autograd::sigmoid(v[0]); });
   check_case("relu", 1, [](const auto& v) { return autograd::relu(v[0]); });
   check_case("gelu_tanh", 1, [](const auto& v) { return autograd::gelu_tanh(v[0]); });
+  check_case("gelu", 1, [](const auto& v) { return autograd::gelu(v[0]); });
+  check_case("silu", 1, [](const auto& v) { return autograd::silu(v[0]); });
   check_case("matmul", 2, [](const auto& v) { return autograd::matmul(v[0], v[1]); });
   check_case("linear", 3, [](const auto& v) { return autograd::linear(v[0], v[1], v[2]); });
   check_case("sum_dim1", 1, [](const auto& v) { return autograd::sum(v[0], {1}); });

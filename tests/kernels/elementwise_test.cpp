@@ -46,6 +46,7 @@ const UnaryCase kUnaryCases[] = {
     {"relu", relu, ref_relu, -3, 3},
     {"gelu", gelu_exact, ref_gelu, -4, 4},
     {"silu", silu, ref_silu, -4, 4},
+    {"erf", erf, [](double x) { return std::erf(x); }, -3, 3},
 };
 
 TEST(Unary, MatchesReferenceForFloatDtypesAndLayouts) {
