@@ -14,14 +14,10 @@ namespace {
 
 using autograd::Variable;
 using testing::expect_gradients_match;
-
-Tensor f64(const Shape& shape, uint64_t seed) {
-  Generator gen(seed);
-  return randn(shape, DType::f64, gen);
-}
+using testing::randn_f64;
 
 TEST(Attention, ScaledDotProductGradients) {
-  const std::vector<Tensor> qkv = {f64({2, 3, 4}, 1), f64({2, 3, 4}, 2), f64({2, 3, 4}, 3)};
+  const std::vector<Tensor> qkv = {randn_f64({2, 3, 4}, 1), randn_f64({2, 3, 4}, 2), randn_f64({2, 3, 4}, 3)};
   for (bool causal : {false, true})
     expect_gradients_match(
         [causal](const auto& v) { return nn::scaled_dot_product_attention(v[0], v[1], v[2], causal); }, qkv);
@@ -30,7 +26,7 @@ TEST(Attention, ScaledDotProductGradients) {
 TEST(Attention, CausalMaskHidesTheFuture) {
   Generator gen(4);
   nn::CausalSelfAttention attn(8, 2, gen, DType::f64);
-  const Tensor x = f64({1, 5, 8}, 5);
+  const Tensor x = randn_f64({1, 5, 8}, 5);
   const Tensor changed = x.clone();
   changed.select(1, 4).fill_(3.0);  // only the last position differs
   const auto a = attn(Variable(x)).data(), b = attn(Variable(changed)).data();
@@ -49,19 +45,19 @@ TEST(Attention, TransformerBlockNamesShapesAndGradients) {
   EXPECT_NE(std::find(names.begin(), names.end(), "attn.query.weight"), names.end());
   EXPECT_NE(std::find(names.begin(), names.end(), "mlp.fc.weight"), names.end());
   EXPECT_EQ(names.back(), "mlp.proj.bias");
-  const Variable x(f64({2, 4, 8}, 7), true);
+  const Variable x(randn_f64({2, 4, 8}, 7), true);
   const Variable y = block(x);
   EXPECT_EQ(y.shape(), (Shape{2, 4, 8}));
   autograd::sum(autograd::mul(y, y)).backward();
   EXPECT_TRUE(x.grad().defined());
   for (const auto& [name, p] : block.named_parameters()) EXPECT_TRUE(p.grad().defined()) << name;
   // The tanh GELU the block uses, against finite differences.
-  expect_gradients_match([](const auto& v) { return autograd::gelu_tanh(v[0]); }, {f64({3, 4}, 8)});
+  expect_gradients_match([](const auto& v) { return autograd::gelu_tanh(v[0]); }, {randn_f64({3, 4}, 8)});
 }
 
 TEST(BatchNorm, TrainingNormalisesAndTracksRunningStatistics) {
   nn::BatchNorm2d bn(3, 1e-5, 0.1, DType::f64);
-  const Tensor x = add(mul(f64({4, 3, 2, 2}, 9), 2.0), 5.0);
+  const Tensor x = add(mul(randn_f64({4, 3, 2, 2}, 9), 2.0), 5.0);
   const Tensor y = bn(Variable(x)).data();
   const auto per_channel_mean = mean(y, {0, 2, 3}).to_vector<double>();
   const auto per_channel_var = var(y, {0, 2, 3}, /*correction=*/0).to_vector<double>();
@@ -95,7 +91,7 @@ TEST(BatchNorm, GradientsInTrainingMode) {
         nn::BatchNorm1d bn(3, 1e-5, 0.1, DType::f64);
         return bn(v[0]);
       },
-      {f64({5, 3}, 10)});
+      {randn_f64({5, 3}, 10)});
 }
 
 }  // namespace

@@ -15,21 +15,17 @@ namespace {
 
 using autograd::Variable;
 using testing::expect_gradients_match;
-
-Tensor f64(const Shape& shape, uint64_t seed) {
-  Generator gen(seed);
-  return randn(shape, DType::f64, gen);
-}
+using testing::randn_f64;
 
 TEST(ConvAutograd, Conv2dAndPoolingGradients) {
   Conv2dParams p;
   p.stride = {2, 1};
   p.padding = {1, 1};
   expect_gradients_match([&](const auto& v) { return autograd::conv2d(v[0], v[1], v[2], p); },
-                         {f64({2, 2, 5, 4}, 1), f64({3, 2, 3, 2}, 2), f64({3}, 3)});
-  expect_gradients_match([](const auto& v) { return autograd::max_pool2d(v[0], {2, 2}); }, {f64({1, 2, 4, 4}, 4)});
+                         {randn_f64({2, 2, 5, 4}, 1), randn_f64({3, 2, 3, 2}, 2), randn_f64({3}, 3)});
+  expect_gradients_match([](const auto& v) { return autograd::max_pool2d(v[0], {2, 2}); }, {randn_f64({1, 2, 4, 4}, 4)});
   expect_gradients_match([](const auto& v) { return autograd::avg_pool2d(v[0], {3, 3}, Pair{2, 2}, {1, 1}); },
-                         {f64({1, 2, 5, 5}, 5)});
+                         {randn_f64({1, 2, 5, 5}, 5)});
 }
 
 TEST(ConvModules, NamesShapesAndLeNetLearning) {

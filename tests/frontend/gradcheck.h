@@ -15,6 +15,12 @@ namespace nimbus::testing {
 using autograd::Variable;
 using VariableFn = std::function<Variable(const std::vector<Variable>&)>;
 
+// A float64 tensor of standard normal values from a seeded generator.
+inline Tensor randn_f64(const Shape& shape, uint64_t seed) {
+  Generator gen(seed);
+  return randn(shape, DType::f64, gen);
+}
+
 inline double weighted_sum(const VariableFn& f, const std::vector<Tensor>& inputs, const Tensor& weights) {
   autograd::NoGradGuard no_grad;
   std::vector<Variable> vars;

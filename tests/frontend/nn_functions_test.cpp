@@ -13,44 +13,40 @@ namespace {
 
 using autograd::Variable;
 using testing::expect_gradients_match;
-
-Tensor f64(const Shape& shape, uint64_t seed) {
-  Generator gen(seed);
-  return randn(shape, DType::f64, gen);
-}
+using testing::randn_f64;
 
 TEST(NnFunctions, SoftmaxAndLogSoftmaxGradients) {
-  expect_gradients_match([](const auto& v) { return autograd::softmax(v[0], 1); }, {f64({3, 5}, 1)});
-  expect_gradients_match([](const auto& v) { return autograd::log_softmax(v[0], -1); }, {f64({2, 3, 4}, 2)});
-  expect_gradients_match([](const auto& v) { return autograd::log_softmax(v[0], 0); }, {f64({4, 3}, 3)});
+  expect_gradients_match([](const auto& v) { return autograd::softmax(v[0], 1); }, {randn_f64({3, 5}, 1)});
+  expect_gradients_match([](const auto& v) { return autograd::log_softmax(v[0], -1); }, {randn_f64({2, 3, 4}, 2)});
+  expect_gradients_match([](const auto& v) { return autograd::log_softmax(v[0], 0); }, {randn_f64({4, 3}, 3)});
 }
 
 TEST(NnFunctions, LayerNormGradientsWithAndWithoutAffine) {
   expect_gradients_match(
       [](const auto& v) { return autograd::layer_norm(v[0], {4}, v[1], v[2]); },
-      {f64({3, 4}, 4), f64({4}, 5), f64({4}, 6)});
+      {randn_f64({3, 4}, 4), randn_f64({4}, 5), randn_f64({4}, 6)});
   expect_gradients_match([](const auto& v) { return autograd::layer_norm(v[0], {2, 3}, Variable(), Variable()); },
-                         {f64({2, 2, 3}, 7)});
+                         {randn_f64({2, 2, 3}, 7)});
 }
 
 TEST(NnFunctions, LossGradients) {
   const Tensor target = from_vector<int64_t>({2, 0, 1, 2});
   for (Reduction r : {Reduction::mean, Reduction::sum, Reduction::none})
-    expect_gradients_match([&](const auto& v) { return autograd::cross_entropy(v[0], target, r); }, {f64({4, 3}, 8)});
+    expect_gradients_match([&](const auto& v) { return autograd::cross_entropy(v[0], target, r); }, {randn_f64({4, 3}, 8)});
   expect_gradients_match(
-      [&](const auto& v) { return autograd::cross_entropy(v[0], target, Reduction::mean, 1, 0.1); }, {f64({4, 3}, 9)});
-  expect_gradients_match([](const auto& v) { return autograd::mse_loss(v[0], v[1]); }, {f64({3, 2}, 10), f64({3, 2}, 11)});
+      [&](const auto& v) { return autograd::cross_entropy(v[0], target, Reduction::mean, 1, 0.1); }, {randn_f64({4, 3}, 9)});
+  expect_gradients_match([](const auto& v) { return autograd::mse_loss(v[0], v[1]); }, {randn_f64({3, 2}, 10), randn_f64({3, 2}, 11)});
   const Tensor y = from_vector<double>({1, 0, 1, 0, 0, 1}, {3, 2});
   expect_gradients_match([&](const auto& v) { return autograd::binary_cross_entropy_with_logits(v[0], y); },
-                         {f64({3, 2}, 12)});
+                         {randn_f64({3, 2}, 12)});
 }
 
 TEST(NnFunctions, EmbeddingAndDropoutGradients) {
   const Tensor idx = from_vector<int64_t>({1, 3, 1, 0, 3, 3}, {2, 3});
-  expect_gradients_match([&](const auto& v) { return autograd::embedding(v[0], idx); }, {f64({4, 5}, 13)});
+  expect_gradients_match([&](const auto& v) { return autograd::embedding(v[0], idx); }, {randn_f64({4, 5}, 13)});
   // The padding row is used by the forward but gets no gradient (so finite differences do not apply
   // to it): each other row's gradient counts its uses.
-  Variable table(f64({4, 2}, 14), true);
+  Variable table(randn_f64({4, 2}, 14), true);
   autograd::sum(autograd::embedding(table, idx, /*padding_idx=*/3)).backward();
   EXPECT_EQ(table.grad().to_vector<double>(), (std::vector<double>{1, 1, 2, 2, 0, 0, 0, 0}));
   // A fresh generator per evaluation keeps the mask fixed across the finite differences.
@@ -59,7 +55,7 @@ TEST(NnFunctions, EmbeddingAndDropoutGradients) {
         Generator gen(21);
         return autograd::dropout(v[0], 0.3, gen, true);
       },
-      {f64({4, 6}, 15)});
+      {randn_f64({4, 6}, 15)});
 }
 
 TEST(NnModules, LayerNormEmbeddingDropout) {

@@ -16,11 +16,11 @@ namespace nimbus {
 namespace {
 
 using testing::expect_error;
-
 using testing::non_contiguous;
 using testing::random_tensor;
 using testing::tolerance;
 using testing::values;
+
 using Vec = std::vector<double>;
 
 // "[a, b, ...]" for test traces.

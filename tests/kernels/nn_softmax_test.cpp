@@ -16,11 +16,10 @@ namespace nimbus {
 namespace {
 
 using testing::expect_error;
-
 using testing::non_contiguous;
+using testing::numeric_grad;
 using testing::random_tensor;
 using testing::tolerance;
-using testing::numeric_grad;
 using testing::values;
 
 // ---- references ----

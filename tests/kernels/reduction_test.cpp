@@ -16,12 +16,12 @@ namespace nimbus {
 namespace {
 
 using testing::expect_error;
-
 using testing::non_contiguous;
 using testing::random_tensor;
 using testing::tolerance;
 using testing::unravel;
 using testing::values;
+
 using Dims = std::vector<int64_t>;
 using Group = std::vector<double>;
 
