@@ -12,26 +12,15 @@ import datetime
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
-import time
+
+from peer_timing import run_nimbus, time_calls
 
 try:
     import numpy as np
 except ImportError:
     sys.exit("numpy_peer.py: NumPy is missing; install it with `python3 -m pip install numpy`")
-
-
-def time_numpy(fn, repeat, warmup=3):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times), min(times)
 
 
 def cpu_model():
@@ -43,12 +32,6 @@ def cpu_model():
     except OSError:
         pass
     return platform.processor() or "unknown"
-
-
-def run_nimbus(binary, args):
-    out = subprocess.run([binary, "bench", *args, "--json", "--device", "cpu"], check=True,
-                         capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def main():
@@ -65,7 +48,7 @@ def main():
     rng = np.random.default_rng(0)
     a = rng.standard_normal((args.m, args.k), dtype=np.float32)
     b = rng.standard_normal((args.k, args.n), dtype=np.float32)
-    np_gemm = time_numpy(lambda: a @ b, args.repeat)
+    np_gemm = time_calls(lambda: a @ b, args.repeat)
     nb_gemm = run_nimbus(args.nimbus, ["gemm", "--m", str(args.m), "--n", str(args.n), "--k", str(args.k),
                                        "--repeat", str(args.repeat)])
     flops = 2.0 * args.m * args.n * args.k
@@ -73,7 +56,7 @@ def main():
 
     x = rng.standard_normal(args.elements, dtype=np.float32)
     y = rng.standard_normal(args.elements, dtype=np.float32)
-    np_add = time_numpy(lambda: np.add(x, y), args.repeat)
+    np_add = time_calls(lambda: np.add(x, y), args.repeat)
     nb_add = run_nimbus(args.nimbus, ["add", "--n", str(args.elements), "--repeat", str(args.repeat)])
     nb_copy = run_nimbus(args.nimbus, ["copy", "--n", str(args.elements), "--repeat", str(args.repeat)])
     nb_stream = run_nimbus(args.nimbus, ["stream_copy", "--n", str(args.elements), "--repeat", str(args.repeat)])

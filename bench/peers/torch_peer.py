@@ -10,33 +10,16 @@ import argparse
 import datetime
 import json
 import os
-import statistics
 import subprocess
 import sys
-import time
+
+from peer_timing import run_nimbus, time_calls
 
 try:
     import torch
     import torch.nn.functional as F
 except ImportError:
     sys.exit("torch_peer.py: PyTorch is missing (apt-get install python3-torch, or pip install torch)")
-
-
-def time_torch(fn, repeat, warmup=3):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times), min(times)
-
-
-def run_nimbus(binary, args):
-    out = subprocess.run([binary, "bench", *args, "--json", "--device", "cpu"], check=True, capture_output=True,
-                         text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def main():
@@ -53,7 +36,7 @@ def main():
     x = torch.randn(a.batch, a.channels, a.size, a.size)
     w = torch.randn(a.channels, a.channels, 3, 3)
     flops = 2.0 * a.batch * a.channels * a.size * a.size * a.channels * 9
-    fwd = time_torch(lambda: F.conv2d(x, w, padding=1), a.repeat)
+    fwd = time_calls(lambda: F.conv2d(x, w, padding=1), a.repeat)
     xg = x.clone().requires_grad_(True)
     wg = w.clone().requires_grad_(True)
     with torch.enable_grad():
@@ -63,10 +46,10 @@ def main():
     def backward():
         with torch.enable_grad():
             torch.autograd.grad(y, (xg, wg), g, retain_graph=True)
-    bwd = time_torch(backward, a.repeat)
+    bwd = time_calls(backward, a.repeat)
     rows, cols = 4096, 768
     s = torch.randn(rows, cols)
-    sm = time_torch(lambda: torch.softmax(s, 1), a.repeat)
+    sm = time_calls(lambda: torch.softmax(s, 1), a.repeat)
 
     sizes = ["--batch", str(a.batch), "--in-channels", str(a.channels), "--out-channels", str(a.channels),
              "--size", str(a.size), "--kernel-size", "3", "--repeat", str(max(a.repeat, 10))]
