@@ -27,28 +27,28 @@ class NIMBUS_API Conv2d : public Module {
   Variable* bias_ = nullptr;
 };
 
-class NIMBUS_API MaxPool2d : public Module {
+// The window both pooling modules slide: kernel, stride (default: the kernel) and padding.
+class NIMBUS_API Pool2dWindow : public Module {
  public:
-  explicit MaxPool2d(Pair kernel, std::optional<Pair> stride = std::nullopt, Pair padding = {0, 0})
+  explicit Pool2dWindow(Pair kernel, std::optional<Pair> stride = std::nullopt, Pair padding = {0, 0})
       : kernel_(kernel), stride_(stride), padding_(padding) {}
-  Variable forward(const Variable& x) override;
 
- private:
+ protected:
   Pair kernel_;
   std::optional<Pair> stride_;
   Pair padding_;
 };
 
-class NIMBUS_API AvgPool2d : public Module {
+class NIMBUS_API MaxPool2d : public Pool2dWindow {
  public:
-  explicit AvgPool2d(Pair kernel, std::optional<Pair> stride = std::nullopt, Pair padding = {0, 0})
-      : kernel_(kernel), stride_(stride), padding_(padding) {}
+  using Pool2dWindow::Pool2dWindow;
   Variable forward(const Variable& x) override;
+};
 
- private:
-  Pair kernel_;
-  std::optional<Pair> stride_;
-  Pair padding_;
+class NIMBUS_API AvgPool2d : public Pool2dWindow {
+ public:
+  using Pool2dWindow::Pool2dWindow;
+  Variable forward(const Variable& x) override;
 };
 
 }  // namespace nimbus::nn
