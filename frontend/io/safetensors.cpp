@@ -9,9 +9,8 @@
 // them anyway.) Tensors move to the requested device one at a time after loading.
 //
 // Writing streams the header and then each tensor's bytes, made contiguous and brought to the CPU
-// one tensor at a time, into a temporary file beside the target; the file is fsynced, closed and
-// renamed over the target, and the folder is fsynced so the rename itself survives a crash. Any
-// failure removes the temporary and leaves an existing file untouched. The writer keeps the
+// one tensor at a time, through an AtomicFileWriter (frontend/io/atomic_file.h): a failure or a
+// kill leaves an existing file untouched. The writer keeps the
 // caller's order in the header and in the data, so a load returns the tensors in that order.
 #include "frontend/io/safetensors.h"
 
@@ -20,7 +19,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstring>
@@ -29,6 +27,7 @@
 #include <set>
 #include <system_error>
 
+#include "frontend/io/atomic_file.h"
 #include "frontend/io/safetensors_format.h"
 #include "runtime/error.h"
 
@@ -41,7 +40,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-// Linux transfers at most about 2 GiB per read/write call; larger tensors take several.
+// Linux transfers at most about 2 GiB per read call; larger tensors take several.
 constexpr size_t kMaxChunk = size_t{1} << 30;
 
 std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
@@ -201,51 +200,6 @@ void write_file(const std::string& header, const NamedTensors& tensors,
   }
 }
 
-// A uniquely named temporary beside the target; removed on scope exit unless committed.
-class TempFile {
- public:
-  explicit TempFile(const std::string& target) {
-    const size_t slash = target.find_last_of('/');
-    dir_ = slash == std::string::npos ? "" : target.substr(0, slash + 1);
-    const std::string base = slash == std::string::npos ? target : target.substr(slash + 1);
-    static std::atomic<uint64_t> counter{0};
-    for (int attempt = 0;; ++attempt) {
-      // Same folder, so the final rename stays on one filesystem and is atomic.
-      path_ = dir_ + "." + base + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-      // 0666 lets the umask decide the permissions, as for any newly created file.
-      const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd >= 0) {
-        fd_ = fd;
-        return;
-      }
-      const int err = errno;
-      if (err != EEXIST || attempt >= 100)
-        NIMBUS_THROW(IOError, "cannot write '", target, "': cannot create a temporary file in its folder: ",
-                     errno_text(err));
-    }
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  ~TempFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(path_.c_str());
-  }
-  int fd() const { return fd_; }
-  const std::string& path() const { return path_; }
-  const std::string& dir() const { return dir_; }
-  int close() {
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    return rc == 0 ? 0 : errno;
-  }
-  void commit() { committed_ = true; }
-
- private:
-  std::string dir_, path_;
-  int fd_ = -1;
-  bool committed_ = false;
-};
-
 }  // namespace
 
 const Tensor* SafetensorsFile::find(std::string_view name) const {
@@ -293,33 +247,10 @@ std::vector<uint8_t> serialize_safetensors(const NamedTensors& tensors, const Sa
 }
 
 void save_safetensors(const std::string& path, const NamedTensors& tensors, const SafetensorsMetadata& metadata) {
-  // A directory at `path` would otherwise be discovered only by the rename, after all the writing.
-  struct stat st {};
-  NIMBUS_CHECK_T(IOError, !(::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)), "cannot write '", path,
-                 "': ", errno_text(EISDIR));
   const std::string header = build_header(tensors, metadata);  // invalid input fails before a file exists
-  TempFile tmp(path);
-  auto fail = [&](const char* step, int err) {
-    NIMBUS_THROW(IOError, "cannot write '", path, "': ", errno_text(err), " (", step, " '", tmp.path(), "')");
-  };
-  write_file(header, tensors, [&](const void* data, size_t n) {
-    const auto* p = static_cast<const char*>(data);
-    while (n > 0) {
-      const ssize_t put = ::write(tmp.fd(), p, std::min(n, kMaxChunk));
-      if (put < 0 && errno == EINTR) continue;
-      if (put < 0) fail("writing the temporary file", errno);
-      p += put;
-      n -= static_cast<size_t>(put);
-    }
-  });
-  if (::fsync(tmp.fd()) != 0) fail("flushing the temporary file", errno);
-  if (const int err = tmp.close(); err != 0) fail("closing the temporary file", err);
-  if (::rename(tmp.path().c_str(), path.c_str()) != 0) fail("renaming the temporary file", errno);
-  tmp.commit();
-  // Make the rename durable. Some filesystems refuse fsync on a directory; the file is already in
-  // place by then, so that is not reported as a failure.
-  const Fd dir(::open(tmp.dir().empty() ? "." : tmp.dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.get() >= 0) ::fsync(dir.get());
+  io::AtomicFileWriter file(path);
+  write_file(header, tensors, [&](const void* data, size_t n) { file.write(data, n); });
+  file.commit();
 }
 
 }  // namespace nimbus
