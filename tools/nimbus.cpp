@@ -11,12 +11,15 @@ int main(int argc, char** argv) {
   CLI::App app{"Nimbus: deep learning and analytics on NVIDIA GPUs and CPUs", "nimbus"};
   app.set_version_flag("--version", "nimbus " + nimbus::version());
   app.require_subcommand(1);
+  nimbus::tools::add_train_command(app);
+  nimbus::tools::add_eval_command(app);
+  nimbus::tools::add_predict_command(app);
   nimbus::tools::add_info_command(app);
   nimbus::tools::add_bench_command(app);
   nimbus::tools::add_inspect_command(app);
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::Error& e) {  // bad arguments, or a command's own exit code (CLI::RuntimeError)
     return app.exit(e);
   } catch (const nimbus::Error& e) {
     std::cerr << "nimbus: error: " << e.what() << "\n";
