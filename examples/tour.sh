@@ -12,6 +12,7 @@ echo "== nimbus info"
 echo
 echo "== nimbus train examples/configs/digits_mlp.yaml (run directory $run_dir)"
 rm -rf "$run_dir"  # a fresh run each time; `--resume` would continue an existing one
+mkdir -p "$(dirname "$run_dir")"
 "$nimbus" train examples/configs/digits_mlp.yaml --set checkpoint.dir="$run_dir" --json | tail -1 > "$run_dir.json"
 accuracy=$(sed -E 's/.*"test_accuracy":([0-9.]+).*/\1/' "$run_dir.json")
 echo "test accuracy: $accuracy (results: $run_dir.json, metrics: $run_dir/metrics.jsonl)"
