@@ -207,7 +207,7 @@ RunConfig parse_run_config(const std::string& yaml, const std::string& source, c
   } catch (const Error&) {
     problems.add(root["device"], "device", "expected auto, cpu, cuda or cuda:N, got '" + c.device + "'");
   }
-  top.read("precision", c.precision, {"f32"});
+  top.read("precision", c.precision, {"fp32"});  // bf16 and fp16 come with the CUDA backend
   top.require("model");
   top.require("data");
   top.require("training");

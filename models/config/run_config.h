@@ -6,7 +6,7 @@
 // Note [Run config]: the top-level keys are
 //   seed        integer, seeds initialization, dropout and the loader's order (default 0)
 //   device      auto | cpu | cuda | cuda:N (default auto: a GPU when there is one)
-//   precision   f32 (the only one for now; the key exists so configs stay valid when more come)
+//   precision   fp32 (bf16 and fp16 mixed precision come with the CUDA backend)
 //   model       kind (mlp | cnn | resnet | gpt) and that kind's keys (models/zoo/model_zoo.h)
 //   data        dataset (digits | text | csv | synthetic), its path and options, batch sizes
 //   optimizer   name (sgd | adam | adamw), lr, and that optimizer's keys; grad_clip
@@ -75,7 +75,7 @@ struct CheckpointConfig {
 struct RunConfig {
   uint64_t seed = 0;
   std::string device = "auto";
-  std::string precision = "f32";
+  std::string precision = "fp32";
   ModelSpec model;  // input_shape and classes come from the dataset
   DataConfig data;
   OptimizerConfig optimizer;

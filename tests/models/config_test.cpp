@@ -43,7 +43,7 @@ TEST(ModelsConfig, MinimalConfigGetsDefaults) {
 
 TEST(ModelsConfig, ReadsEverySection) {
   const RunConfig c = parse_run_config(
-      "seed: 7\ndevice: cpu\nprecision: f32\n"
+      "seed: 7\ndevice: cpu\nprecision: fp32\n"
       "model: {kind: gpt, layers: 2, heads: 2, width: 32}\n"
       "data: {dataset: synthetic, kind: tokens, classes: 11, context: 16, batch_size: 4}\n"
       "optimizer: {name: sgd, lr: 0.5, momentum: 0.9, nesterov: true, grad_clip: 1}\n"
@@ -88,7 +88,7 @@ TEST(ModelsConfig, NamesAllowedValues) {
             std::string::npos);
   EXPECT_NE(problems(minimal() + "device: tpu\n").find("device: expected auto, cpu, cuda or cuda:N, got 'tpu'"),
             std::string::npos);
-  EXPECT_NE(problems(minimal() + "precision: f8\n").find("precision: expected one of f32"), std::string::npos);
+  EXPECT_NE(problems(minimal() + "precision: f8\n").find("precision: expected one of fp32"), std::string::npos);
   EXPECT_NE(problems(minimal() + "extra: 1\n").find("extra: unknown key for the top level"), std::string::npos);
 }
 
