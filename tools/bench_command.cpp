@@ -4,15 +4,25 @@
 // hope to approach: `copy`, a parallel memcpy of the same bytes, and `stream_copy`, a plain copy
 // loop as in the STREAM benchmark (C library memcpy uses different store instructions, and on
 // some machines it is the slower of the two).
+//
+// `nimbus bench train --workload mlp|cnn|gpt [--seconds S]` times whole training steps instead:
+// Trainer::train_step (zero grad, forward, loss, backward, update) of the `nimbus train` runner on
+// a fixed config (models/runner/bench_workloads.h), and reports the median step time over at
+// least S seconds of steps after warm-up. Fetching the next batch is not timed.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "kernels/conv_ops.h"
+#include "kernels/library_info.h"
 #include "kernels/nn_ops.h"
 #include "kernels/ops.h"
+#include "models/runner/bench_workloads.h"
+#include "models/runner/trainer.h"
 #include "runtime/parallel.h"
 #include "runtime/random.h"
 #include "tools/commands.h"
@@ -31,6 +41,9 @@ struct BenchOptions {
   int repeat = 20;
   int warmup = 3;
   bool json = false;
+  // train
+  std::string workload;
+  double seconds = 3;
 };
 
 // A prepared workload: run() does one timed unit of work; the counts turn time into rates.
@@ -112,10 +125,74 @@ Workload make_workload(const BenchOptions& o, Device device, DType dtype) {
             0, 16.0 * static_cast<double>(words), std::to_string(o.n)};
   }
   NIMBUS_THROW(ConfigError, "bench: unknown kernel '", o.kernel,
-               "' (expected gemm, conv2d, conv2d_backward, softmax, add, mul_scalar, exp, sum, copy or stream_copy)");
+               "' (expected gemm, conv2d, conv2d_backward, softmax, add, mul_scalar, exp, sum, copy, stream_copy "
+               "or train)");
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+void run_train_bench(const BenchOptions& o) {
+  NIMBUS_CHECK_T(ConfigError, !o.workload.empty(), "bench train: --workload is required (mlp, cnn or gpt)");
+  NIMBUS_CHECK_T(ConfigError, o.seconds > 0 && o.seconds <= 3600, "bench train: --seconds must be in (0, 3600], got ",
+                 o.seconds);
+  NIMBUS_CHECK_T(ConfigError, o.warmup >= 0, "bench train: --warmup must be at least 0, got ", o.warmup);
+  models::RunConfig config = models::bench_workload_config(o.workload);
+  config.device = o.device;
+  // The run directory stays untouched: only Trainer::run() writes into it.
+  models::Trainer trainer(config);
+
+  for (int i = 0; i < o.warmup; ++i) trainer.train_step(trainer.next_batch());
+  // Steps until `seconds` of timed steps have passed, and at least a few, so the median means
+  // something for slow workloads too.
+  constexpr size_t kMinSteps = 5;
+  std::vector<double> ms;
+  double total_ms = 0;
+  Event start(trainer.device()), stop(trainer.device());
+  while (total_ms < o.seconds * 1e3 || ms.size() < kMinSteps) {
+    const data::Batch batch = trainer.next_batch();
+    start.record();
+    const double loss = trainer.train_step(batch);  // returns the loss's value: the step is complete
+    stop.record();
+    stop.synchronize();
+    NIMBUS_CHECK(std::isfinite(loss), "bench train ", o.workload, ": the loss became ", loss, " at step ",
+                 o.warmup + static_cast<int64_t>(ms.size()) + 1);
+    ms.push_back(start.elapsed_ms(stop));
+    total_ms += ms.back();
+  }
+  const double median = median_of(ms);
+  const double best = *std::min_element(ms.begin(), ms.end());
+  int64_t parameters = 0;
+  for (const auto& p : trainer.model().parameters()) parameters += p.data().numel();
+
+  nlohmann::ordered_json result;
+  result["workload"] = o.workload;
+  result["ms_per_step"] = median;
+  result["best_ms"] = best;
+  result["steps"] = ms.size();
+  result["warmup_steps"] = o.warmup;
+  result["batch"] = config.data.batch_size;
+  result["parameters"] = parameters;
+  result["device"] = trainer.device().str();
+  result["threads"] = cpu_threads();
+  if (o.json) {
+    std::cout << result.dump() << "\n";
+    return;
+  }
+  std::cout << "train " << o.workload << " (batch " << config.data.batch_size << ", " << parameters
+            << " parameters) on " << trainer.device() << ": median " << median << " ms/step, best " << best
+            << " ms over " << ms.size() << " steps\n";
 }
 
 void run_bench(const BenchOptions& o) {
+  if (o.kernel == "train") {
+    run_train_bench(o);
+    return;
+  }
+  NIMBUS_CHECK_T(ConfigError, o.workload.empty(), "bench: --workload applies to bench train, not to '", o.kernel,
+                 "'");
   NIMBUS_CHECK_T(ConfigError, o.repeat >= 10, "bench: --repeat must be at least 10, got ", o.repeat);
   NIMBUS_CHECK_T(ConfigError,
                  o.m > 0 && o.n > 0 && o.k > 0 && o.batch > 0 && o.in_channels > 0 && o.out_channels > 0 &&
@@ -135,9 +212,8 @@ void run_bench(const BenchOptions& o) {
     stop.synchronize();
     ms.push_back(start.elapsed_ms(stop));
   }
-  std::sort(ms.begin(), ms.end());
-  const double median = ms.size() % 2 ? ms[ms.size() / 2] : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;
-  const double best = ms.front();
+  const double median = median_of(ms);
+  const double best = *std::min_element(ms.begin(), ms.end());
 
   nlohmann::ordered_json result;
   result["kernel"] = o.kernel;
@@ -163,11 +239,13 @@ void run_bench(const BenchOptions& o) {
 
 void add_bench_command(CLI::App& app) {
   static BenchOptions o;
-  auto* cmd = app.add_subcommand("bench", "Time one kernel through the public op (after warm-up)");
+  auto* cmd = app.add_subcommand("bench", "Time one kernel through the public op, or training steps (after warm-up)");
   cmd->add_option("kernel", o.kernel,
                   "gemm, conv2d, conv2d_backward, softmax, add, mul_scalar, exp, sum; baselines copy (memcpy) and "
-                  "stream_copy")
+                  "stream_copy; train (whole training steps of --workload)")
       ->required();
+  cmd->add_option("--workload", o.workload, "train: mlp, cnn or gpt (models/runner/bench_workloads.h)");
+  cmd->add_option("--seconds", o.seconds, "train: time steps for at least this long (default 3)");
   cmd->add_option("--m", o.m, "GEMM rows of A");
   cmd->add_option("--n", o.n, "Elements (elementwise, sum, copy) or GEMM columns of B");
   cmd->add_option("--k", o.k, "GEMM inner dimension");
@@ -179,7 +257,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--device", o.device, "auto, cpu, cuda or cuda:N");
   cmd->add_option("--dtype", o.dtype, "Element type (f32, f64, f16, bf16, ...)");
   cmd->add_option("--repeat", o.repeat, "Timed runs (at least 10)");
-  cmd->add_option("--warmup", o.warmup, "Untimed runs before timing");
+  cmd->add_option("--warmup", o.warmup, "Untimed runs (train: steps) before timing");
   cmd->add_flag("--json", o.json, "Print one JSON line");
   cmd->callback([] { run_bench(o); });
 }
