@@ -1,14 +1,19 @@
 // `nimbus predict RUN_DIR --input FILE.csv [--output logits|probs|class] [--format csv|json]`:
 // predictions of a run's newest checkpoint for the examples in a CSV file
 // (models/runner/predict_inputs.h), one output row per input row, on stdout.
+// For a language model: `nimbus predict RUN_DIR --prompt TEXT [--tokens N] [--temperature T]
+// [--seed S]` writes the prompt and its continuation.
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "frontend/autograd/variable.h"
 #include "kernels/nn_ops.h"
 #include "kernels/ops.h"
 #include "models/runner/predict_inputs.h"
+#include "models/runner/sampler.h"
 #include "models/runner/trainer.h"
+#include "runtime/error.h"
 #include "tools/commands.h"
 
 namespace nimbus::tools {
@@ -18,6 +23,8 @@ namespace {
 struct PredictCommandOptions {
   std::string run_dir, input, output = "class", format = "csv", device;
   int64_t batch_size = 256;
+  std::optional<std::string> prompt;
+  models::SampleOptions sample;
 };
 
 void print(const Tensor& values, const std::string& format) {
@@ -47,30 +54,51 @@ void print(const Tensor& values, const std::string& format) {
   }
 }
 
+void generate_text(models::LoadedRun& run, const PredictCommandOptions& options) {
+  NIMBUS_CHECK_T(ConfigError, run.data.vocabulary.has_value(),
+                 "predict: --prompt needs a run trained on text (data.dataset: text); this one uses ",
+                 run.config.data.dataset);
+  std::cout << models::sample_text(*run.model, *run.data.vocabulary, run.config.model.context, *options.prompt,
+                                   options.sample, run.device)
+            << "\n";
+}
+
+void predict_rows(models::LoadedRun& run, const PredictCommandOptions& options) {
+  NIMBUS_CHECK_T(ConfigError, !options.input.empty(), "predict: --input FILE.csv is required",
+                 run.data.vocabulary ? " (or --prompt TEXT, for this language model)" : "");
+  const Tensor inputs = models::read_prediction_inputs(options.input, run.config.data, run.config.model.input_shape);
+  autograd::NoGradGuard no_grad;
+  std::vector<Tensor> outputs;
+  for (int64_t start = 0; start < inputs.size(0); start += options.batch_size) {
+    const int64_t end = std::min(inputs.size(0), start + options.batch_size);
+    const Tensor logits = (*run.model)(autograd::Variable(inputs.slice(0, start, end).to(run.device))).data();
+    if (options.output == "logits") outputs.push_back(logits);
+    else if (options.output == "probs") outputs.push_back(softmax(logits, 1));
+    else outputs.push_back(argmax(logits, 1));
+  }
+  print(cat(outputs, 0), options.format);
+}
+
 }  // namespace
 
 void add_predict_command(CLI::App& app) {
   static PredictCommandOptions options;
   auto* cmd = app.add_subcommand("predict", "Predict with a trained run's newest checkpoint");
   cmd->add_option("run_dir", options.run_dir, "The run directory (checkpoint.dir of the run's config)")->required();
-  cmd->add_option("--input", options.input, "CSV file of examples, one per line")->required();
+  cmd->add_option("--input", options.input, "Classifiers: CSV file of examples, one per line");
   cmd->add_option("--output", options.output, "logits, probs or class")
       ->check(CLI::IsMember({"logits", "probs", "class"}));
   cmd->add_option("--format", options.format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
   cmd->add_option("--device", options.device, "auto, cpu, cuda or cuda:N");
+  cmd->add_option("--prompt", options.prompt, "Language models: the text to continue (may be empty)");
+  cmd->add_option("--tokens", options.sample.tokens, "Language models: characters to generate")->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("--temperature", options.sample.temperature, "Language models: sampling temperature (> 0)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", options.sample.seed, "Language models: the sampling seed");
   cmd->callback([] {
     models::LoadedRun run = models::load_run(options.run_dir, options.device);
-    const Tensor inputs = models::read_prediction_inputs(options.input, run.config.data, run.config.model.input_shape);
-    autograd::NoGradGuard no_grad;
-    std::vector<Tensor> outputs;
-    for (int64_t start = 0; start < inputs.size(0); start += options.batch_size) {
-      const int64_t end = std::min(inputs.size(0), start + options.batch_size);
-      const Tensor logits = (*run.model)(autograd::Variable(inputs.slice(0, start, end).to(run.device))).data();
-      if (options.output == "logits") outputs.push_back(logits);
-      else if (options.output == "probs") outputs.push_back(softmax(logits, 1));
-      else outputs.push_back(argmax(logits, 1));
-    }
-    print(cat(outputs, 0), options.format);
+    if (options.prompt) generate_text(run, options);
+    else predict_rows(run, options);
   });
 }
 
