@@ -76,6 +76,39 @@ case("attention_causal", lambda q, k, v: F.softmax(
 bn = torch.nn.BatchNorm1d(3).double()
 case("batch_norm_train", lambda x: bn(x), [rnd(5, 3)])
 
+
+def reduction_and_index_cases():
+    """Reductions, scans and index ops. Inputs rounded to halves have ties (amax/amin, inf-norm),
+    and some rows are constant or zero, so the gradients PyTorch picks where there is no
+    derivative are compared too."""
+    halves = lambda *shape: torch.round(rnd(*shape) * 2) / 2
+    with_zero_row = rnd(3, 4)
+    with_zero_row[1] = 0
+    with_constant_row = rnd(3, 4)
+    with_constant_row[2] = 0.75
+    case("amax_ties", lambda x: x.amax(1), [halves(3, 5)])
+    case("amin_keepdim", lambda x: x.amin((0, -1), keepdim=True), [halves(2, 3, 4)])
+    case("var_dim1", lambda x: torch.var(x, 1), [rnd(3, 4)])
+    case("var_keepdim_correction0", lambda x: torch.var(x, (0, 2), correction=0, keepdim=True), [rnd(2, 3, 4)])
+    case("std_constant_row", lambda x: torch.std(x, -1), [with_constant_row])
+    case("std_all", lambda x: torch.std(x), [rnd(2, 3, 4)])
+    case("norm2_zero_row", lambda x: torch.norm(x, 2, dim=1), [with_zero_row])
+    case("norm1", lambda x: torch.norm(x, 1, dim=(0, 1), keepdim=True), [rnd(2, 3, 4)])
+    case("norm_inf_ties", lambda x: torch.norm(x, float("inf"), dim=-1), [halves(3, 5)])
+    case("norm3", lambda x: torch.norm(x, 3), [rnd(2, 3, 4)])
+    case("cumsum_dim1", lambda x: x.cumsum(1), [rnd(2, 4, 3)])
+    case("cumsum_last", lambda x: x.cumsum(-1), [rnd(3, 5)])
+    case("scatter_add", lambda x, i, s: x.scatter_add(0, i, s),
+         [rnd(3, 4), torch.tensor([[2, 0, 2, 1], [2, 2, 0, 0]]), rnd(2, 4)])
+    case("masked_select_broadcast", lambda x, m: x.masked_select(m),
+         [rnd(3, 1), torch.tensor([[True, False, True, True], [False, False, True, False], [True, True, False, True]])])
+
+
+# A generator of their own, so the cases before and after keep the values they always had.
+with torch.random.fork_rng():
+    torch.manual_seed(1)
+    reduction_and_index_cases()
+
 # Optimizers: two steps on one parameter with fixed gradients.
 def optimizer_case(name, make):
     p = torch.nn.Parameter(rnd(6))
@@ -95,7 +128,7 @@ optimizer_case("adamw", lambda ps: torch.optim.AdamW(ps, lr=0.01, weight_decay=0
 
 
 def write_safetensors(path, named):
-    codes = {torch.float64: "F64", torch.int64: "I64"}
+    codes = {torch.float64: "F64", torch.int64: "I64", torch.bool: "BOOL"}
     header, blobs, offset = {"__metadata__": {"source": "PyTorch " + torch.__version__}}, [], 0
     for name in sorted(named):
         t = named[name].detach().contiguous()

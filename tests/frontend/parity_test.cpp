@@ -5,10 +5,13 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <string>
 
 #include "frontend/autograd/functions.h"
+#include "frontend/autograd/index_functions.h"
 #include "frontend/autograd/nn_functions.h"
+#include "frontend/autograd/reduction_functions.h"
 #include "frontend/io/safetensors.h"
 #include "frontend/nn/attention.h"
 #include "frontend/nn/batch_norm.h"
@@ -83,6 +86,27 @@ TEST(PyTorchParity, NeuralNetworkOps) {
     static nn::BatchNorm1d bn(3, 1e-5, 0.1, DType::f64);
     return bn(v[0]);
   });
+}
+
+// Ties (amax, amin, inf-norm), a constant row (std) and a zero row (2-norm) are in the inputs, so
+// the gradients chosen where there is no derivative are compared as well.
+TEST(PyTorchParity, ReductionsScansAndIndexing) {
+  const double inf = std::numeric_limits<double>::infinity();
+  check_case("amax_ties", 1, [](const auto& v) { return autograd::amax(v[0], {1}); });
+  check_case("amin_keepdim", 1, [](const auto& v) { return autograd::amin(v[0], {0, -1}, /*keepdim=*/true); });
+  check_case("var_dim1", 1, [](const auto& v) { return autograd::var(v[0], {1}); });
+  check_case("var_keepdim_correction0", 1,
+             [](const auto& v) { return autograd::var(v[0], {0, 2}, /*correction=*/0, /*keepdim=*/true); });
+  check_case("std_constant_row", 1, [](const auto& v) { return autograd::std(v[0], {-1}); });
+  check_case("std_all", 1, [](const auto& v) { return autograd::std(v[0]); });
+  check_case("norm2_zero_row", 1, [](const auto& v) { return autograd::norm(v[0], 2.0, {1}); });
+  check_case("norm1", 1, [](const auto& v) { return autograd::norm(v[0], 1.0, {0, 1}, /*keepdim=*/true); });
+  check_case("norm_inf_ties", 1, [inf](const auto& v) { return autograd::norm(v[0], inf, {-1}); });
+  check_case("norm3", 1, [](const auto& v) { return autograd::norm(v[0], 3.0); });
+  check_case("cumsum_dim1", 1, [](const auto& v) { return autograd::cumsum(v[0], 1); });
+  check_case("cumsum_last", 1, [](const auto& v) { return autograd::cumsum(v[0], -1); });
+  check_case("scatter_add", 3, [](const auto& v) { return autograd::scatter_add(v[0], 0, v[1].data(), v[2]); });
+  check_case("masked_select_broadcast", 2, [](const auto& v) { return autograd::masked_select(v[0], v[1].data()); });
 }
 
 void check_optimizer(const std::string& name, const std::function<std::unique_ptr<optim::Optimizer>(Variable)>& make) {
