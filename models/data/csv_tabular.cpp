@@ -1,11 +1,12 @@
 #include "models/data/csv_tabular.h"
 
 #include <algorithm>
-#include <cmath>
+#include <charconv>
 #include <map>
 #include <memory>
 
-#include "models/data/csv_records.h"
+#include "analytics/csv/csv_reader.h"
+#include "analytics/io/file_bytes.h"
 #include "models/data/labeled_table.h"
 #include "models/data/split.h"
 #include "models/data/text_file.h"
@@ -15,15 +16,14 @@ namespace nimbus::data {
 
 namespace {
 
+using analytics::Column;
+using analytics::CsvReadOptions;
+using analytics::CsvReadResult;
+using analytics::DataType;
+
 constexpr int64_t kMaxClassId = 999999;
 
-// A label as written, with where it was, until all labels are known and classes can be assigned.
-struct RawLabel {
-  CsvField field;
-  int64_t line = 0;
-};
-
-bool all_digits(const std::string& text) {
+bool all_digits(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
@@ -33,33 +33,47 @@ std::string joined(const std::vector<std::string>& names) {
   return text;
 }
 
-// Fills table.labels, classes and class_names from the labels as written.
-void assign_classes(const std::vector<RawLabel>& raw, const std::string& path, const std::string& label_name,
-                    LabeledTable& table) {
-  const std::string what = "label column '" + label_name + "'";
-  const bool integer_ids =
-      std::all_of(raw.begin(), raw.end(), [](const RawLabel& label) { return all_digits(label.field.text); });
+// How training files are read: hand-written files often have spaces after commas; a missing or
+// non-finite value is an error, not a null.
+CsvReadOptions tabular_read_options() {
+  CsvReadOptions options;
+  options.trim_whitespace = true;
+  options.null_values = {""};
+  options.allow_nulls = false;
+  options.allow_non_finite = false;
+  options.keep_locations = true;
+  return options;
+}
+
+// Fills table.labels, classes and class_names from the label column (strings, as written).
+void assign_classes(const CsvReadResult& read, int64_t label_index, LabeledTable& table) {
+  const Column& labels = read.table.column(label_index);
+  const std::string what = "column '" + read.table.names()[static_cast<size_t>(label_index)] + "'";
+  const int64_t rows = labels.length();
+  bool integer_ids = true;
+  for (int64_t r = 0; r < rows && integer_ids; ++r) integer_ids = all_digits(labels.string_value(r));
   if (integer_ids) {
     int64_t largest = 0;
-    for (const RawLabel& label : raw) {
-      table.labels.push_back(parse_integer_field(label.field, path, label.line, what, 0, kMaxClassId));
-      largest = std::max(largest, table.labels.back());
+    for (int64_t r = 0; r < rows; ++r) {
+      const std::string_view text = labels.string_value(r);
+      int64_t id = 0;
+      const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), id);
+      NIMBUS_CHECK_T(ParseError, err == std::errc() && id <= kMaxClassId, read.location(r, label_index), ": ", what,
+                     ": ", text, " is outside 0..", kMaxClassId, " (integer labels are class ids)");
+      table.labels.push_back(id);
+      largest = std::max(largest, id);
     }
     table.classes = largest + 1;
     for (int64_t c = 0; c < table.classes; ++c) table.class_names.push_back(std::to_string(c));
     return;
   }
-  std::map<std::string, int64_t> ids;
-  for (const RawLabel& label : raw) {
-    NIMBUS_CHECK_T(ParseError, !label.field.text.empty(), csv_location(path, label.line, label.field.column), ": ",
-                   what, ": empty field");
-    ids.emplace(label.field.text, 0);
-  }
+  std::map<std::string, int64_t, std::less<>> ids;
+  for (int64_t r = 0; r < rows; ++r) ids.emplace(labels.string_value(r), 0);
   for (auto& [name, id] : ids) {
     id = static_cast<int64_t>(table.class_names.size());
     table.class_names.push_back(name);
   }
-  for (const RawLabel& label : raw) table.labels.push_back(ids.at(label.field.text));
+  for (int64_t r = 0; r < rows; ++r) table.labels.push_back(ids.find(labels.string_value(r))->second);
   table.classes = static_cast<int64_t>(ids.size());
 }
 
@@ -68,62 +82,42 @@ void assign_classes(const std::vector<RawLabel>& raw, const std::string& path, c
 Splits load_csv_tabular(const CsvTabularOptions& options) {
   NIMBUS_CHECK_T(ConfigError, !options.path.empty(), "csv: no path given");
   const std::string& path = options.path;
-  const std::string text = read_data_file(path);
+  const std::string text = analytics::read_file_bytes(path);
 
-  std::vector<std::string> columns;
-  size_t label_index = 0;
-  auto table = std::make_shared<LabeledTable>();
-  std::vector<RawLabel> raw_labels;
-  for_each_csv_record(text, path, [&](const CsvRecord& record) {
-    if (columns.empty()) {
-      for (const CsvField& field : record.fields) {
-        NIMBUS_CHECK_T(ParseError, !field.text.empty(), csv_location(path, record.line, field.column),
-                       ": header: column ", columns.size() + 1, " has no name");
-        const auto same = std::find(columns.begin(), columns.end(), field.text);
-        NIMBUS_CHECK_T(ParseError, same == columns.end(), csv_location(path, record.line, field.column),
-                       ": header: column name '", field.text, "' appears twice (columns ", same - columns.begin() + 1,
-                       " and ", columns.size() + 1, ")");
-        columns.push_back(field.text);
-      }
-      NIMBUS_CHECK_T(ParseError, columns.size() >= 2, csv_location(path, record.line, 1),
-                     ": header: need at least two columns (features and a label), found ", columns.size());
-      const std::string label = options.label_column.empty() ? columns.back() : options.label_column;
-      const auto found = std::find(columns.begin(), columns.end(), label);
-      NIMBUS_CHECK_T(ConfigError, found != columns.end(), "csv: label column '", label, "' is not a column of '",
-                     path, "'; the columns are: ", joined(columns));
-      label_index = static_cast<size_t>(found - columns.begin());
-      for (size_t c = 0; c < columns.size(); ++c) {
-        if (c != label_index) table->feature_names.push_back(columns[c]);
-      }
-      return;
-    }
-    NIMBUS_CHECK_T(ParseError, record.fields.size() == columns.size(),
-                   csv_location(path, record.line,
-                                record.fields.size() > columns.size() ? record.fields[columns.size()].column
-                                                                      : record.end_column),
-                   ": expected ", columns.size(), " fields as in the header, found ", record.fields.size());
-    for (size_t c = 0; c < columns.size(); ++c) {
-      const CsvField& field = record.fields[c];
-      if (c == label_index) {
-        raw_labels.push_back({field, record.line});
-      } else {
-        const std::string what = "column '" + columns[c] + "'";
-        const auto value = static_cast<float>(parse_number_field(field, path, record.line, what));
-        NIMBUS_CHECK_T(ParseError, std::isfinite(value), csv_location(path, record.line, field.column), ": ", what,
-                       ": '", field.text, "' is outside the range of f32");
-        table->features.push_back(value);
-      }
-    }
-  });
+  CsvReadOptions read_options = tabular_read_options();
+  const std::vector<std::string> columns = analytics::read_csv_column_names(text, path, read_options);
   NIMBUS_CHECK_T(ParseError, !columns.empty(), path, ": the file is empty (expected a header row)");
-  NIMBUS_CHECK_T(ParseError, !raw_labels.empty(), path, ": no rows after the header");
+  NIMBUS_CHECK_T(ParseError, columns.size() >= 2, path,
+                 ": header: need at least two columns (features and a label), found ", columns.size());
+  const std::string label = options.label_column.empty() ? columns.back() : options.label_column;
+  const auto found = std::find(columns.begin(), columns.end(), label);
+  NIMBUS_CHECK_T(ConfigError, found != columns.end(), "csv: label column '", label, "' is not a column of '", path,
+                 "'; the columns are: ", joined(columns));
+  const auto label_index = static_cast<int64_t>(found - columns.begin());
 
-  const std::string label_name = columns[label_index];
-  assign_classes(raw_labels, path, label_name, *table);
-  const auto features = static_cast<int64_t>(table->feature_names.size());
+  read_options.default_type = DataType::float32;
+  read_options.column_types = {{label, DataType::string}};
+  const CsvReadResult read = analytics::read_csv_text(text, path, read_options);
+  const int64_t rows = read.table.num_rows();
+  NIMBUS_CHECK_T(ParseError, rows > 0, path, ": no rows after the header");
+
+  auto table = std::make_shared<LabeledTable>();
+  std::vector<const float*> features;
+  for (int64_t c = 0; c < read.table.num_columns(); ++c) {
+    if (c == label_index) continue;
+    table->feature_names.push_back(columns[static_cast<size_t>(c)]);
+    features.push_back(read.table.column(c).values<float>());
+  }
+  table->features.reserve(static_cast<size_t>(rows) * features.size());
+  for (int64_t r = 0; r < rows; ++r) {
+    for (const float* column : features) table->features.push_back(column[r]);
+  }
+  assign_classes(read, label_index, *table);
+
+  const auto feature_count = static_cast<int64_t>(table->feature_names.size());
   table->name = file_name(path);
-  table->example_shape = {features};
-  table->example_text = detail::concat("rows of ", features, features == 1 ? " feature" : " features");
+  table->example_shape = {feature_count};
+  table->example_text = detail::concat("rows of ", feature_count, feature_count == 1 ? " feature" : " features");
   SplitIndices split = split_rows(table->rows(), options.split_seed,
                                   {options.train_fraction, options.val_fraction}, table->name);
   return labeled_splits(std::move(table), std::move(split));

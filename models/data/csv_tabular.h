@@ -1,9 +1,9 @@
 #pragma once
 // A tabular classification dataset from a CSV file (gzip or plain).
 //
-// The parser is the small one of csv_records.h; the analytics CSV reader will replace it, so that
-// the tree ends with one CSV parser. Quoted fields ("a, b" with "" for a quote) are supported
-// within one line; see csv_records.h for the exact rules.
+// The file is read by the analytics CSV reader (analytics/csv/csv_reader.h: RFC 4180 quoting, quoted
+// fields may span lines, CRLF, a BOM, gzip), with spaces around fields dropped and blank lines
+// skipped. Every feature column is read as float32 (finite values only), the label as a string.
 //
 // File: a header row naming the columns (names non-empty and distinct), then one row per example
 // with as many fields as the header. The label column is chosen by name (default: the last
@@ -13,8 +13,8 @@
 // Otherwise the distinct label strings, sorted by byte value, are classes 0, 1, ... and their
 // names are recorded. Class and feature names are in LabeledSubset::table() (labeled_table.h).
 // Errors: ParseErrors "path:line:column: ..." naming the column and the bad value (empty field,
-// not a number, inf/nan, wrong number of fields, empty label); ConfigError for a label column
-// that does not exist, listing the columns.
+// not a number, inf/nan, outside float32, wrong number of fields, empty label, class id too
+// large); ConfigError for a label column that does not exist, listing the columns.
 //
 // Split: the seeded train/val/test split of digits (Note [Row split] in split.h); a file of 20 rows
 // with the defaults gives 16 / 2 / 2. An empty val or test part is null.

@@ -3,8 +3,9 @@
 // Digits", 1797 images of 8x8 pixels).
 //
 // File: CSV without a header (gzip or plain), one image per line: 64 pixel values, integers
-// 0..16 row by row, then the label, an integer 0..9. Every field is checked; errors are
-// ParseErrors starting "path:line:column:". Example: inputs f32 [1, 8, 8] = pixel / 16 (so in
+// 0..16 row by row, then the label, an integer 0..9. It is read by the analytics CSV reader with
+// the columns named "pixel 1".."pixel 64" and "label", so every error is a ParseError starting
+// "path:line:column:" that names the column and the value. Example: inputs f32 [1, 8, 8] = pixel / 16 (so in
 // [0, 1]), target the label.
 //
 // Split (Note [Row split] in split.h): train = the first floor(n * train_fraction) rows of the

@@ -1,43 +1,59 @@
 #include "models/runner/predict_inputs.h"
 
-#include <cstdlib>
+#include <algorithm>
 
-#include "models/data/csv_records.h"
-#include "models/data/text_file.h"
+#include "analytics/csv/csv_reader.h"
+#include "analytics/io/file_bytes.h"
 #include "runtime/error.h"
 
 namespace nimbus::models {
+
+namespace {
+
+// Prediction files are read like training files (spaces around fields dropped, no nulls), with the
+// header detected: a first line whose fields do not fit the column types is a header.
+analytics::CsvReadOptions predict_read_options() {
+  analytics::CsvReadOptions options;
+  options.header = analytics::CsvHeader::detect;
+  options.trim_whitespace = true;
+  options.null_values = {""};
+  options.allow_nulls = false;
+  options.allow_non_finite = false;
+  options.keep_locations = true;
+  return options;
+}
+
+}  // namespace
 
 Tensor read_prediction_inputs(const std::string& path, const DataConfig& data, const Shape& input_shape) {
   const bool tokens = data.dataset == "text" || (data.dataset == "synthetic" && data.synthetic_kind == "tokens");
   NIMBUS_CHECK_T(ConfigError, !tokens, "predict: this run trains on token sequences (", data.dataset,
                  "); predict reads rows of numbers for classifiers");
   const int64_t width = shape_numel(input_shape);
-  const double scale = data.dataset == "digits" ? 1.0 / 16.0 : 1.0;  // as models/data/digits.cpp prepares pixels
-  const std::string text = data::read_data_file(path);
-  std::vector<float> values;
-  int64_t rows = 0;
-  bool first = true;
-  data::for_each_csv_record(text, path, [&](const data::CsvRecord& record) {
-    const bool header = first && !record.fields.empty() && [&] {
-      for (const auto& f : record.fields) {
-        char* end = nullptr;
-        std::strtod(f.text.c_str(), &end);
-        if (f.text.empty() || *end != '\0') return true;
-      }
-      return false;
-    }();
-    first = false;
-    if (header) return;
-    const auto n = static_cast<int64_t>(record.fields.size());
-    NIMBUS_CHECK_T(ParseError, n == width || n == width + 1, data::csv_location(path, record.line, 1), ": expected ",
-                   width, " values (one example of shape ", shape_str(input_shape), "), got ", n);
-    for (int64_t i = 0; i < width; ++i)
-      values.push_back(static_cast<float>(
-          data::parse_number_field(record.fields[i], path, record.line, "value " + std::to_string(i + 1)) * scale));
-    ++rows;
-  });
+  const float scale = data.dataset == "digits" ? 1.0f / 16.0f : 1.0f;  // as models/data/digits.cpp prepares pixels
+  const std::string text = analytics::read_file_bytes(path);
+
+  // First read: the columns (a trailing label column is allowed and ignored).
+  analytics::CsvReadOptions options = predict_read_options();
+  const analytics::CsvReadResult first = analytics::read_csv_text(text, path, options);
+  const int64_t columns = first.table.num_columns();
+  NIMBUS_CHECK_T(ParseError, first.table.num_rows() == 0 || columns == width || columns == width + 1,
+                 first.location(0, 0), ": expected ", width, " values (one example of shape ", shape_str(input_shape),
+                 "), got ", columns);
+  // Second read: the example columns as float32, so a bad value is reported where it is.
+  for (int64_t c = 0; c < std::min(columns, width); ++c)
+    options.column_types[first.table.names()[static_cast<size_t>(c)]] = analytics::DataType::float32;
+  const analytics::CsvReadResult read = analytics::read_csv_text(text, path, options);
+  const int64_t rows = read.table.num_rows();
   NIMBUS_CHECK_T(ParseError, rows > 0, path, ": no examples (an empty file, or only a header)");
+  NIMBUS_CHECK_T(ParseError, read.table.num_columns() >= width, read.location(0, 0), ": expected ", width,
+                 " values (one example of shape ", shape_str(input_shape), "), got ", read.table.num_columns());
+
+  std::vector<float> values(static_cast<size_t>(rows * width));
+  for (int64_t c = 0; c < width; ++c) {
+    const float* column = read.table.column(c).values<float>();
+    for (int64_t r = 0; r < rows; ++r) values[static_cast<size_t>(r * width + c)] = column[r] * scale;
+  }
   Shape shape{rows};
   shape.insert(shape.end(), input_shape.begin(), input_shape.end());
   return from_vector(values, shape);

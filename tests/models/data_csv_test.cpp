@@ -120,12 +120,12 @@ TEST(DataCsv, BadValuesNameTheLineColumnAndValue) {
   message = load_error("inf.csv", header + "inf,2,x\n");
   EXPECT_NE(message.find("inf.csv:2:1: column 'a': 'inf' is not a finite number"), std::string::npos) << message;
   message = load_error("huge.csv", header + "1e300,2,x\n");
-  EXPECT_NE(message.find("huge.csv:2:1: column 'a': '1e300' is outside the range of f32"), std::string::npos)
+  EXPECT_NE(message.find("huge.csv:2:1: column 'a': '1e300' is outside the range of float32"), std::string::npos)
       << message;
   message = load_error("label.csv", header + "1,2,x\n3,4, \n");
-  EXPECT_NE(message.find("label.csv:3:5: label column 'label': empty field"), std::string::npos) << message;
+  EXPECT_NE(message.find("label.csv:3:5: column 'label': empty field"), std::string::npos) << message;
   message = load_error("big_id.csv", header + "1,2,1000000\n");
-  EXPECT_NE(message.find("big_id.csv:2:5: label column 'label': 1000000 is outside 0..999999"), std::string::npos)
+  EXPECT_NE(message.find("big_id.csv:2:5: column 'label': 1000000 is outside 0..999999"), std::string::npos)
       << message;
 }
 

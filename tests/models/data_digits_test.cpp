@@ -121,26 +121,26 @@ TEST(DataDigits, CorruptFieldsNameTheLineAndColumn) {
   std::string bad_pixel = digit_line(0, 3);
   bad_pixel.replace(4, 1, "17");
   std::string message = parse_error("pixel.csv", good + bad_pixel);
-  EXPECT_NE(message.find("pixel.csv:2:5: pixel 3: 17 is outside 0..16"), std::string::npos) << message;
+  EXPECT_NE(message.find("pixel.csv:2:5: column 'pixel 3': 17 is outside 0..16"), std::string::npos) << message;
 
   std::string word = digit_line(0, 3);
   word.replace(0, 1, "x");
   message = parse_error("word.csv", good + good + word);
-  EXPECT_NE(message.find("word.csv:3:1: pixel 1: 'x' is not an integer"), std::string::npos) << message;
+  EXPECT_NE(message.find("word.csv:3:1: column 'pixel 1': 'x' is not an integer"), std::string::npos) << message;
 
   std::string fraction = digit_line(0, 3);
   fraction.replace(0, 1, "1.5");
   message = parse_error("fraction.csv", fraction);
-  EXPECT_NE(message.find("fraction.csv:1:1: pixel 1: '1.5' is not an integer"), std::string::npos) << message;
+  EXPECT_NE(message.find("fraction.csv:1:1: column 'pixel 1': '1.5' is not an integer"), std::string::npos) << message;
 
   message = parse_error("label.csv", good + digit_line(0, 10));
   EXPECT_NE(message.find("label.csv:2:"), std::string::npos) << message;
-  EXPECT_NE(message.find("label: 10 is outside 0..9"), std::string::npos) << message;
+  EXPECT_NE(message.find("column 'label': 10 is outside 0..9"), std::string::npos) << message;
 
   std::string empty_field = digit_line(0, 3);
   empty_field.replace(0, 1, "");
   message = parse_error("empty.csv", empty_field);
-  EXPECT_NE(message.find("empty.csv:1:1: pixel 1: empty field"), std::string::npos) << message;
+  EXPECT_NE(message.find("empty.csv:1:1: column 'pixel 1': empty field"), std::string::npos) << message;
 }
 
 TEST(DataDigits, WrongValueCountsNameTheLine) {
@@ -148,7 +148,7 @@ TEST(DataDigits, WrongValueCountsNameTheLine) {
   short_line.erase(0, 2);  // 64 values
   std::string message = parse_error("short.csv", digit_line(0, 1) + short_line);
   EXPECT_NE(message.find("short.csv:2:"), std::string::npos) << message;
-  EXPECT_NE(message.find("expected 65 values (64 pixels, then the label), found 64"), std::string::npos) << message;
+  EXPECT_NE(message.find("expected 65 fields as there are column names, found 64"), std::string::npos) << message;
 
   std::string long_line = digit_line(0, 3);
   long_line.insert(long_line.size() - 1, ",4");

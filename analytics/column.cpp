@@ -1,0 +1,92 @@
+#include "analytics/column.h"
+
+#include <cstring>
+
+#include "analytics/value_text.h"
+
+namespace nimbus::analytics {
+
+Column::Column(DataType type, int64_t length, Buffer data, Buffer validity, Buffer offsets, int64_t offset)
+    : type_(type), length_(length), offset_(offset), data_(std::move(data)), validity_(std::move(validity)),
+      offsets_(std::move(offsets)) {
+  NIMBUS_CHECK_T(ShapeError, length >= 0 && offset >= 0, "Column: negative length ", length, " or offset ", offset);
+  const int64_t end = offset + length;
+  const auto need = [&](const Buffer& buffer, int64_t bytes, const char* what) {
+    NIMBUS_CHECK_T(ShapeError, static_cast<int64_t>(buffer.nbytes()) >= bytes, "Column: ", data_type_name(type),
+                   " column of ", length, " values at offset ", offset, " needs ", bytes, " bytes of ", what,
+                   ", the buffer has ", buffer.nbytes());
+  };
+  if (validity_.defined()) need(validity_, bitmap_bytes(end), "validity bitmap");
+  if (type == DataType::boolean) {
+    need(data_, bitmap_bytes(end), "bits");
+  } else if (type == DataType::string) {
+    need(offsets_, (end + 1) * 4, "offsets");
+    if (length > 0) {
+      const int32_t first = raw_offsets()[0], last = raw_offsets()[length];
+      NIMBUS_CHECK_T(ShapeError, first >= 0 && first <= last && last <= static_cast<int64_t>(data_.nbytes()),
+                     "Column: string offsets ", first, "..", last, " are outside the ", data_.nbytes(),
+                     " bytes of characters");
+    }
+  } else {
+    need(data_, end * fixed_width(type), "values");
+  }
+  if (validity_.defined()) {
+    null_count_ = length - count_set_bits(static_cast<const uint8_t*>(validity_.data()), offset, length);
+  }
+}
+
+void Column::check_index(int64_t i) const {
+  NIMBUS_CHECK_T(ShapeError, i >= 0 && i < length_, "Column: row ", i, " is outside a column of ", length_,
+                 " rows");
+}
+
+bool Column::bool_value(int64_t i) const {
+  NIMBUS_CHECK_T(DTypeError, type_ == DataType::boolean, "Column::bool_value: the column is ", data_type_name(type_));
+  check_index(i);
+  return get_bit(static_cast<const uint8_t*>(data_.data()), offset_ + i);
+}
+
+std::string_view Column::string_value(int64_t i) const {
+  NIMBUS_CHECK_T(DTypeError, type_ == DataType::string, "Column::string_value: the column is ",
+                 data_type_name(type_));
+  check_index(i);
+  const int32_t* offsets = raw_offsets();
+  return {raw_chars() + offsets[i], static_cast<size_t>(offsets[i + 1] - offsets[i])};
+}
+
+std::string Column::value_text(int64_t i) const {
+  check_index(i);
+  if (is_null(i)) return "null";
+  return format_value(*this, i);
+}
+
+Column Column::slice(int64_t start, int64_t length) const {
+  NIMBUS_CHECK_T(ShapeError, start >= 0 && length >= 0 && start + length <= length_, "Column::slice: rows ", start,
+                 "..", start + length, " are outside a column of ", length_, " rows");
+  return Column(type_, length, data_, validity_, offsets_, offset_ + start);
+}
+
+bool Column::equals(const Column& other) const {
+  if (type_ != other.type_ || length_ != other.length_ || null_count_ != other.null_count_) return false;
+  for (int64_t i = 0; i < length_; ++i) {
+    if (is_valid(i) != other.is_valid(i)) return false;
+    if (is_null(i)) continue;
+    switch (type_) {
+      case DataType::boolean:
+        if (bool_value(i) != other.bool_value(i)) return false;
+        break;
+      case DataType::string:
+        if (string_value(i) != other.string_value(i)) return false;
+        break;
+      default: {
+        const auto width = static_cast<size_t>(fixed_width(type_));
+        const auto* a = static_cast<const char*>(data_.data()) + (offset_ + i) * static_cast<int64_t>(width);
+        const auto* b = static_cast<const char*>(other.data_.data()) + (other.offset_ + i) * static_cast<int64_t>(width);
+        if (std::memcmp(a, b, width) != 0) return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace nimbus::analytics

@@ -1,0 +1,25 @@
+#pragma once
+// Calendar dates and timestamps as the integers columns store: date32 = days since 1970-01-01,
+// timestamp = microseconds since 1970-01-01 00:00:00 (proleptic Gregorian calendar, no time zone).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "runtime/macros.h"
+
+namespace nimbus::analytics {
+
+NIMBUS_API int32_t days_from_civil(int64_t year, unsigned month, unsigned day);
+
+// "YYYY-MM-DD" (exactly that shape, a real calendar day); nullopt otherwise.
+NIMBUS_API std::optional<int32_t> parse_date(std::string_view text);
+// "YYYY-MM-DD HH:MM:SS" with an optional fraction of 1 to 6 digits (a 'T' may stand for the
+// space); nullopt otherwise.
+NIMBUS_API std::optional<int64_t> parse_timestamp(std::string_view text);
+
+NIMBUS_API std::string format_date(int32_t days);  // "2024-02-29"
+// "2024-02-29 13:45:00", with ".ffffff" only when the microseconds are not zero.
+NIMBUS_API std::string format_timestamp(int64_t micros);
+
+}  // namespace nimbus::analytics
