@@ -2,7 +2,8 @@
 // Inputs for `nimbus predict`: a CSV file of examples, one per line, each the example's input
 // values in order (64 pixel values 0-16 for digits, the feature columns for a CSV dataset, ...),
 // prepared the way the run's dataset prepares its own (digits pixels are divided by 16). A header
-// line (a first line that is not all numbers) is skipped. A line with exactly one value more than
+// line is recognized (the analytics CSV reader's detection: a first line whose fields do not
+// parse as the numbers below) and skipped. A line with exactly one value more than
 // an example needs has it ignored: that is the label column of a training file.
 #include <string>
 
