@@ -22,8 +22,12 @@ enum class UnaryOp : uint8_t {
   neg, abs, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, gelu_erf, gelu_tanh, silu, erf,
   logical_not, clamp
 };
+// Comparisons and logical ops (eq onwards) give bool; the *_backward ops compute grad * f'(saved)
+// for an activation f (kernels/functors/activation.h).
 enum class BinaryOp : uint8_t {
-  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logical_and, logical_or, logical_xor
+  add, sub, mul, div, pow, maximum, minimum,
+  relu_backward, sigmoid_backward, tanh_backward, silu_backward, gelu_erf_backward, gelu_tanh_backward,
+  eq, ne, lt, le, gt, ge, logical_and, logical_or, logical_xor
 };
 enum class ReduceOp : uint8_t { sum, mean, amax, amin, var, norm };
 

@@ -23,13 +23,15 @@ Tensor unary_op(UnaryOp op, const char* name, const Tensor& x, Promotion promoti
 }
 
 bool is_comparison_or_logical(BinaryOp op) { return op >= BinaryOp::eq; }
+// Ops whose math needs a floating type (integer operands promote to the default float).
+bool needs_float(BinaryOp op) { return op == BinaryOp::div || (op > BinaryOp::relu_backward && op < BinaryOp::eq); }
 
 Tensor binary_op(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
   const Device device = detail::common_device(name, {&a, &b});
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
   DType compute = promote_types(a.dtype(), b.dtype());
-  if (op == BinaryOp::div && !is_floating(compute)) compute = kDefaultFloat;  // true division
-  if (compute == DType::boolean && (op == BinaryOp::sub || op == BinaryOp::pow || op == BinaryOp::div))
+  if (needs_float(op) && !is_floating(compute)) compute = kDefaultFloat;  // true division, activations
+  if (compute == DType::boolean && (op == BinaryOp::sub || op == BinaryOp::pow || op == BinaryOp::relu_backward))
     NIMBUS_THROW(DTypeError, name, ": not defined for two bool tensors");
   const DType out_dtype = is_comparison_or_logical(op) ? DType::boolean : compute;
   Tensor out = empty(shape, {out_dtype, device});
@@ -90,6 +92,24 @@ Tensor ge(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::ge, "ge
 Tensor logical_and(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::logical_and, "logical_and", a, b); }
 Tensor logical_or(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::logical_or, "logical_or", a, b); }
 Tensor logical_xor(const Tensor& a, const Tensor& b) { return binary_op(BinaryOp::logical_xor, "logical_xor", a, b); }
+
+Tensor relu_backward(const Tensor& grad, const Tensor& saved) {
+  return binary_op(BinaryOp::relu_backward, "relu_backward", grad, saved);
+}
+Tensor sigmoid_backward(const Tensor& grad, const Tensor& output) {
+  return binary_op(BinaryOp::sigmoid_backward, "sigmoid_backward", grad, output);
+}
+Tensor tanh_backward(const Tensor& grad, const Tensor& output) {
+  return binary_op(BinaryOp::tanh_backward, "tanh_backward", grad, output);
+}
+Tensor silu_backward(const Tensor& grad, const Tensor& input) {
+  return binary_op(BinaryOp::silu_backward, "silu_backward", grad, input);
+}
+Tensor gelu_backward(const Tensor& grad, const Tensor& input, GeluApproximation approximation) {
+  return approximation == GeluApproximation::tanh
+             ? binary_op(BinaryOp::gelu_tanh_backward, "gelu_backward", grad, input)
+             : binary_op(BinaryOp::gelu_erf_backward, "gelu_backward", grad, input);
+}
 
 Tensor add(const Tensor& a, Scalar b) { return add(a, scalar_operand(a, b)); }
 Tensor sub(const Tensor& a, Scalar b) { return sub(a, scalar_operand(a, b)); }

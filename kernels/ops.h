@@ -62,6 +62,17 @@ NIMBUS_API Tensor pow(const Tensor& a, Scalar b);
 // The same elementwise result written into an existing tensor (`out` must have the broadcast shape).
 NIMBUS_API void add_out(const Tensor& out, const Tensor& a, const Tensor& b);
 
+// ---- activation backward: grad * f'(saved) in one pass ----
+// `saved` is what the forward kept, with grad's (broadcastable) shape; integer operands of the
+// float-only ones promote to f32. relu_backward takes the input or the output (grad where
+// saved > 0, else 0); sigmoid_ and tanh_backward the output; silu_ and gelu_backward the input.
+NIMBUS_API Tensor relu_backward(const Tensor& grad, const Tensor& saved);
+NIMBUS_API Tensor sigmoid_backward(const Tensor& grad, const Tensor& output);
+NIMBUS_API Tensor tanh_backward(const Tensor& grad, const Tensor& output);
+NIMBUS_API Tensor silu_backward(const Tensor& grad, const Tensor& input);
+NIMBUS_API Tensor gelu_backward(const Tensor& grad, const Tensor& input,
+                                GeluApproximation approximation = GeluApproximation::none);
+
 // ---- selection ----
 // cond ? a : b, broadcasting all three; a and b promote together.
 NIMBUS_API Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);

@@ -95,8 +95,7 @@ Variable tanh(const Variable& x) {
   return record("tanh", out, {x}, [x, out] {
     SavedTensor so(out);
     return [x, so](const Tensor& g) {
-      const Tensor& y = so.get("tanh");
-      return std::vector<Tensor>{nimbus::mul(g, nimbus::sub(ones_like(y), nimbus::mul(y, y))).to(x.dtype())};
+      return std::vector<Tensor>{nimbus::tanh_backward(g, so.get("tanh")).to(x.dtype())};
     };
   });
 }
@@ -106,8 +105,7 @@ Variable sigmoid(const Variable& x) {
   return record("sigmoid", out, {x}, [x, out] {
     SavedTensor so(out);
     return [x, so](const Tensor& g) {
-      const Tensor& y = so.get("sigmoid");
-      return std::vector<Tensor>{nimbus::mul(g, nimbus::mul(y, nimbus::sub(ones_like(y), y))).to(x.dtype())};
+      return std::vector<Tensor>{nimbus::sigmoid_backward(g, so.get("sigmoid")).to(x.dtype())};
     };
   });
 }
@@ -115,10 +113,7 @@ Variable sigmoid(const Variable& x) {
 Variable relu(const Variable& x) {
   return record("relu", nimbus::relu(x.data()), {x}, [x] {
     SavedTensor sx(x.data());
-    return [sx](const Tensor& g) {
-      const Tensor& v = sx.get("relu");
-      return std::vector<Tensor>{nimbus::where(nimbus::gt(v, zeros({}, {v.dtype(), v.device()})), g, zeros_like(g))};
-    };
+    return [sx](const Tensor& g) { return std::vector<Tensor>{nimbus::relu_backward(g, sx.get("relu"))}; };
   });
 }
 
@@ -133,6 +128,17 @@ Variable pow(const Variable& x, double exponent) {
 }
 
 namespace {
+// A unary op whose backward is one fused kernel `backward(grad, x)` over the saved input.
+template <typename Backward>
+Variable unary_with_backward(const char* name, Tensor out, const Variable& x, Backward backward) {
+  return record(name, std::move(out), {x}, [&] {
+    SavedTensor sx(x.data());
+    return [x, sx, backward, name](const Tensor& g) {
+      return std::vector<Tensor>{backward(g, sx.get(name)).to(x.dtype())};
+    };
+  });
+}
+
 // grad * f'(x) for a unary op whose derivative `derivative(x)` is built from tensor ops.
 template <typename Derivative>
 Variable unary_with_derivative(const char* name, Tensor out, const Variable& x, Derivative derivative) {
@@ -168,11 +174,9 @@ Variable rsqrt(const Variable& x) {
 }
 
 Variable silu(const Variable& x) {
-  // d/dx x s(x) = s(x) (1 + x (1 - s(x)))
-  return unary_with_derivative("silu", nimbus::silu(x.data()), x, [](const Tensor& v) {
-    const Tensor s = nimbus::sigmoid(v);
-    return nimbus::mul(s, nimbus::add(nimbus::mul(v, nimbus::sub(ones_like(s), s)), 1.0));
-  });
+  // d/dx x s(x) = s(x) (1 + x (1 - s(x))), one pass (kernels/functors/activation.h).
+  return unary_with_backward("silu", nimbus::silu(x.data()), x,
+                             [](const Tensor& g, const Tensor& v) { return nimbus::silu_backward(g, v); });
 }
 
 Variable clamp(const Variable& x, std::optional<Scalar> min, std::optional<Scalar> max) {
@@ -218,19 +222,18 @@ Variable where(const Tensor& cond, const Variable& a, const Variable& b) {
 }
 
 Variable gelu(const Variable& x) {
-  // d/dx x Phi(x) = Phi(x) + x phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2, phi the normal density.
-  return unary_with_derivative("gelu", nimbus::gelu(x.data()), x, [](const Tensor& v) {
-    const Tensor cdf = nimbus::mul(nimbus::add(nimbus::erf(nimbus::mul(v, 0.70710678118654752440)), 1.0), 0.5);
-    const Tensor pdf = nimbus::mul(nimbus::exp(nimbus::mul(nimbus::mul(v, v), -0.5)), 0.39894228040143267794);
-    return nimbus::add(cdf, nimbus::mul(v, pdf));
-  });
+  // d/dx x Phi(x) = Phi(x) + x phi(x), Phi the normal CDF and phi its density: one fused pass.
+  return unary_with_backward("gelu", nimbus::gelu(x.data()), x,
+                             [](const Tensor& g, const Tensor& v) { return nimbus::gelu_backward(g, v); });
 }
 
 Variable gelu_tanh(const Variable& x) {
-  // GPT-2's approximation, composed from differentiable ops (the tape derives its gradient):
-  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
-  const Variable inner = mul(add(x, mul(pow(x, 3.0), 0.044715)), 0.79788456080286535588);
-  return mul(mul(x, add(tanh(inner), 1.0)), 0.5);
+  // GPT-2's approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), forward and backward
+  // each one vectorizable pass (Note [Tanh GELU through exp] in kernels/functors/activation.h).
+  return unary_with_backward("gelu_tanh", nimbus::gelu(x.data(), GeluApproximation::tanh), x,
+                             [](const Tensor& g, const Tensor& v) {
+                               return nimbus::gelu_backward(g, v, GeluApproximation::tanh);
+                             });
 }
 
 Variable add_constant(const Variable& x, const Tensor& constant) { return add(x, Variable(constant)); }
@@ -251,10 +254,13 @@ Variable matmul(const Variable& a, const Variable& b) {
   }
   return record("matmul", nimbus::matmul(a.data(), b.data()), {a, b}, [a, b] {
     SavedTensor sa(a.data()), sb(b.data());
-    return [a, b, sa, sb](const Tensor& g) {
-      const Tensor ga = nimbus::matmul(g, sb.get("matmul").transpose(-1, -2));
-      const Tensor gb = nimbus::matmul(sa.get("matmul").transpose(-1, -2), g);
-      return std::vector<Tensor>{reduce_grad(ga, a), reduce_grad(gb, b)};
+    // A product per input that needs it: an input batch of data costs a whole GEMM otherwise.
+    const bool need_a = a.requires_grad(), need_b = b.requires_grad();
+    return [a, b, sa, sb, need_a, need_b](const Tensor& g) {
+      Tensor ga, gb;
+      if (need_a) ga = reduce_grad(nimbus::matmul(g, sb.get("matmul").transpose(-1, -2)), a);
+      if (need_b) gb = reduce_grad(nimbus::matmul(sa.get("matmul").transpose(-1, -2), g), b);
+      return std::vector<Tensor>{ga, gb};
     };
   });
 }
@@ -262,8 +268,28 @@ Variable matmul(const Variable& a, const Variable& b) {
 Variable linear(const Variable& x, const Variable& weight, const Variable& bias) {
   NIMBUS_CHECK_T(ShapeError, weight.dim() == 2, "linear: weight must be [out_features, in_features], got ",
                  shape_str(weight.shape()));
-  const Variable y = matmul(x, transpose(weight, 0, 1));
-  return bias.defined() ? add(y, bias) : y;
+  Tensor out = nimbus::linear(x.data(), weight.data(), bias.defined() ? bias.data() : Tensor());
+  return record("linear", std::move(out), {x, weight, bias}, [&] {
+    SavedTensor sx(x.data()), sw(weight.data());
+    const bool need_x = x.requires_grad(), need_w = weight.requires_grad();
+    const bool need_b = bias.defined() && bias.requires_grad();
+    const DType x_dtype = x.dtype(), w_dtype = weight.dtype(), b_dtype = bias.defined() ? bias.dtype() : w_dtype;
+    return [=](const Tensor& g) {
+      // The leading dims of x and g fold into N rows: g is [N, out], x is [N, in].
+      const int64_t out_features = g.dim() ? g.size(-1) : 1;
+      const Tensor g2 = g.reshape({-1, out_features});
+      Tensor gx, gw, gb;
+      if (need_x) gx = nimbus::matmul(g, sw.get("linear")).to(x_dtype);
+      // g^T x is the weight's gradient in its own [out, in] layout: one GEMM over all N rows that
+      // reads g transposed in place, so nothing is copied before or after.
+      if (need_w) {
+        const Tensor& xv = sx.get("linear");
+        gw = nimbus::matmul(g2.transpose(0, 1), xv.reshape({-1, xv.dim() ? xv.size(-1) : 1})).to(w_dtype);
+      }
+      if (need_b) gb = nimbus::sum(g2, {0}).to(b_dtype);
+      return std::vector<Tensor>{gx, gw, gb};
+    };
+  });
 }
 
 Variable sum(const Variable& x, const std::vector<int64_t>& dims, bool keepdim) {

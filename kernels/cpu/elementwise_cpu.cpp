@@ -72,9 +72,19 @@ void binary_kernel(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor
       switch (op) {
         case BinaryOp::sub: return binary_loop<T, T>(out, a, b, f::Sub{});
         case BinaryOp::pow: return binary_loop<T, T>(out, a, b, f::Pow{});
-        case BinaryOp::div:
-          if constexpr (kFloating<T>) return binary_loop<T, T>(out, a, b, f::Div{});
-          break;
+        case BinaryOp::relu_backward: return binary_loop<T, T>(out, a, b, f::ReluBackward{});
+        default: break;
+      }
+    }
+    // Math that the op layer has already promoted to a floating dtype.
+    if constexpr (kFloating<T>) {
+      switch (op) {
+        case BinaryOp::div: return binary_loop<T, T>(out, a, b, f::Div{});
+        case BinaryOp::sigmoid_backward: return binary_loop<T, T>(out, a, b, f::SigmoidBackward{});
+        case BinaryOp::tanh_backward: return binary_loop<T, T>(out, a, b, f::TanhBackward{});
+        case BinaryOp::silu_backward: return binary_loop<T, T>(out, a, b, f::SiluBackward{});
+        case BinaryOp::gelu_erf_backward: return binary_loop<T, T>(out, a, b, f::GeluErfBackward{});
+        case BinaryOp::gelu_tanh_backward: return binary_loop<T, T>(out, a, b, f::GeluTanhBackward{});
         default: break;
       }
     }

@@ -32,10 +32,11 @@ void adam_step_kernel(const Tensor& param, const Tensor& grad, const Tensor& exp
     const T* g = grad.data<T>();
     T* m = exp_avg.data<T>();
     T* v = exp_avg_sq.data<T>();
+    const functors::AdamCoefficients<C> k(hyper);  // once per step, not per element
     parallel_for(param.numel(), kDefaultGrain, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         C pv = convert<C>(p[i]), mv = convert<C>(m[i]), vv = convert<C>(v[i]);
-        functors::adam_update<C>(pv, convert<C>(g[i]), mv, vv, hyper);
+        functors::adam_update<C>(pv, convert<C>(g[i]), mv, vv, k);
         p[i] = convert<T>(pv);
         m[i] = convert<T>(mv);
         v[i] = convert<T>(vv);

@@ -9,6 +9,9 @@
 // - Max pooling follows PyTorch's CPU rule: an element wins when it is greater than the running
 //   max or is NaN, so NaN propagates and the index is that of the last NaN in the window; a
 //   window of -inf keeps its first in-bounds position.
+// - Max pooling with 2x2 windows at stride 2 (the CNN case), every window inside the input, takes
+//   a branch-free path over pairs of input rows that the compiler vectorizes; it applies the same
+//   winner rule in the same window order, so values and indices are those of the general loop.
 // - The average's divisor follows PyTorch: the window clipped to the padded input when
 //   count_include_pad, else to the input itself.
 #include <algorithm>
@@ -49,6 +52,54 @@ AvgSpan avg_span(int64_t o, int64_t in, int64_t k, int64_t s, int64_t pad, bool 
   return {start, end, include_pad ? padded_count : end - start};
 }
 
+// 2x2 windows at stride 2, no padding or dilation, every window inside the input.
+bool is_plain_2x2(const Pool2dParams& p, const PlaneGeometry& g) {
+  return p.kernel == Pair{2, 2} && p.stride == Pair{2, 2} && p.padding == Pair{0, 0} && p.dilation == Pair{1, 1} &&
+         2 * g.OH <= g.H && 2 * g.OW <= g.W;
+}
+
+// One chunk of an output row of the 2x2 case: the window maxima of input rows r0 and r1 and the
+// window position (0..3, row-major) of each. The window's first element starts as the max (the
+// general loop's -inf start loses to it or ties with it and keeps its index); each later one wins
+// when greater or NaN, as there. Bitwise `|` and selects, no branches, and the small position
+// code kept apart from the 64-bit index: written this way the loop vectorizes.
+template <typename T>
+void max_2x2_chunk(const T* r0, const T* r1, T* out, int32_t* code, int64_t n) {
+  using Acc = functors::acc_t<T>;
+  for (int64_t j = 0; j < n; ++j) {
+    Acc best = static_cast<Acc>(r0[2 * j]);
+    int32_t k = 0;
+    const auto take = [&](Acc v, int32_t position) {
+      const bool wins = (v > best) | (v != v);
+      best = wins ? v : best;
+      k = wins ? position : k;
+    };
+    take(static_cast<Acc>(r0[2 * j + 1]), 1);
+    take(static_cast<Acc>(r1[2 * j]), 2);
+    take(static_cast<Acc>(r1[2 * j + 1]), 3);
+    out[j] = static_cast<T>(best);
+    code[j] = k;
+  }
+}
+
+// One plane of the 2x2 case, row chunk by row chunk.
+template <typename T>
+void max_pool_2x2_plane(const T* xp, T* op, int64_t* ip, const PlaneGeometry& g) {
+  constexpr int64_t kChunk = 256;
+  int32_t code[kChunk];
+  for (int64_t oh = 0; oh < g.OH; ++oh) {
+    const T* r0 = xp + 2 * oh * g.W;
+    for (int64_t ow0 = 0; ow0 < g.OW; ow0 += kChunk) {
+      const int64_t n = std::min(kChunk, g.OW - ow0);
+      max_2x2_chunk(r0 + 2 * ow0, r0 + g.W + 2 * ow0, op + oh * g.OW + ow0, code, n);
+      // Position code -> index h * W + w within the plane.
+      int64_t* irow = ip + oh * g.OW + ow0;
+      const int64_t base = 2 * oh * g.W + 2 * ow0;
+      for (int64_t j = 0; j < n; ++j) irow[j] = base + 2 * j + (code[j] & 1) + (code[j] >> 1) * g.W;
+    }
+  }
+}
+
 void max_pool2d_kernel(const Tensor& out, const Tensor& indices, const Tensor& in, const Pool2dParams& p) {
   const PlaneGeometry g = geometry(in, out);
   NIMBUS_DISPATCH_FLOAT(in.dtype(), "max_pool2d", [&]<typename T>() {
@@ -57,11 +108,16 @@ void max_pool2d_kernel(const Tensor& out, const Tensor& indices, const Tensor& i
     T* const o = static_cast<T*>(out.data_ptr());
     int64_t* const idx = static_cast<int64_t*>(indices.data_ptr());
     const int64_t work = g.OH * g.OW * p.kernel[0] * p.kernel[1];
+    const bool plain_2x2 = is_plain_2x2(p, g);
     parallel_for(g.planes, plane_grain(work), [&](int64_t begin, int64_t end) {
       for (int64_t plane = begin; plane < end; ++plane) {
         const T* xp = x + plane * g.H * g.W;
         T* op = o + plane * g.OH * g.OW;
         int64_t* ip = idx + plane * g.OH * g.OW;
+        if (plain_2x2) {
+          max_pool_2x2_plane(xp, op, ip, g);
+          continue;
+        }
         for (int64_t oh = 0; oh < g.OH; ++oh) {
           // First in-bounds row/col of the window (the padding rows are skipped, dilation kept).
           int64_t h0 = oh * p.stride[0] - p.padding[0];

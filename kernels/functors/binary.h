@@ -3,6 +3,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "kernels/functors/activation.h"  // the activation backward functors
 #include "kernels/functors/unary.h"
 
 namespace nimbus::functors {

@@ -61,13 +61,7 @@ struct GeluErf {
     return C(0.5) * x * (C(1) + NIMBUS_MATH(erf)(x * C(0.70710678118654752440)));
   }
 };
-struct GeluTanh {
-  // The tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
-  template <typename C> NIMBUS_INLINE C operator()(C x) const {
-    const C inner = C(0.79788456080286535588) * (x + C(0.044715) * x * x * x);
-    return C(0.5) * x * (C(1) + NIMBUS_MATH(tanh)(inner));
-  }
-};
+// GeluTanh is in activation.h: it needs the vectorizable exp.
 struct Silu {
   template <typename C> NIMBUS_INLINE C operator()(C x) const { return x / (C(1) + NIMBUS_MATH(exp)(-x)); }
 };

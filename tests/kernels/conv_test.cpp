@@ -8,6 +8,7 @@
 #include <cstring>
 #include <functional>
 #include <string>
+#include <tuple>
 
 #include "kernels/conv_ops.h"
 #include "reference.h"
@@ -389,6 +390,28 @@ TEST(MaxPool2d, MatchesReferenceOverCasesDtypesAndLayouts) {
         // bf16/f16 rounding may tie two values; the first of a tie wins in both.
         testing::expect_values(r.indices, k.out_shape(), ref.index, 0, 0);
       }
+    }
+  }
+}
+
+// The 2x2, stride-2 path (kernels/cpu/pool_cpu.cpp): even and odd sizes (a row or column left
+// over), ceil mode (a partial last window: the general loop), and values with many ties, NaN
+// and -inf, where the winner rule decides both the value and the index.
+TEST(MaxPool2d, TwoByTwoStrideTwoMatchesReferenceWithTiesNanAndInfinity) {
+  for (const auto& [h, w, ceil] : {std::tuple{28, 28, false}, {7, 9, false}, {7, 9, true}, {2, 30, false}}) {
+    const PoolCase k{3, 5, h, w, {2, 2}, {2, 2}, {0, 0}, {1, 1}, ceil, true};
+    Vec xv = values(random_tensor(k.x_shape(), DType::f64, 33, -2, 2));
+    for (size_t i = 0; i < xv.size(); ++i) {
+      xv[i] = std::round(xv[i]);  // few distinct values: many ties
+      if (i % 13 == 0) xv[i] = NAN;
+      if (i % 7 == 0) xv[i] = -INFINITY;
+    }
+    const RefMax ref = ref_max_pool(k, xv);
+    for (DType dtype : testing::float_dtypes()) {
+      SCOPED_TRACE(k.str() + " " + std::string(dtype_name(dtype)));
+      const MaxPool2dResult r = run_max(k, from_vector(xv, k.x_shape()).to(dtype));
+      testing::expect_values(r.output, k.out_shape(), ref.out, 0, 0);
+      testing::expect_values(r.indices, k.out_shape(), ref.index, 0, 0);
     }
   }
 }
