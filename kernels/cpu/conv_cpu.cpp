@@ -13,7 +13,8 @@
 //   grad_input in a fixed loop order (no sharing between threads, so no atomics). grad_weight is
 //   a sum over images: each image's product grad_out @ columns^T goes to its own slot, and the
 //   slots are added in image order, in chunks of a fixed number of images, so the summation
-//   order does not depend on the thread count. grad_bias sums (n, l) in order for each channel.
+//   order does not depend on the thread count. grad_bias sums (n, l) for each channel into eight
+//   interleaved partial sums combined in a fixed tree (channel_sum): fixed order, vectorized.
 #include <algorithm>
 #include <vector>
 
@@ -52,13 +53,30 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t
   }
 }
 
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }  // a >= 0, b > 0
+
+// The output columns [lo, hi) of one kernel column whose input column ow * stride + start lies
+// inside [0, W): the rest read padding. Splitting the row this way leaves the inner loops without
+// a bounds test per element, so they vectorize (a plain copy at stride 1).
+struct ColumnSpan {
+  int64_t lo, hi;
+};
+ColumnSpan valid_columns(int64_t OW, int64_t W, int64_t stride, int64_t start) {
+  const int64_t lo = std::min(OW, start >= 0 ? 0 : ceil_div(-start, stride));
+  const int64_t hi = std::min(OW, W - start <= 0 ? 0 : ceil_div(W - start, stride));
+  return {lo, std::max(lo, hi)};
+}
+
 // columns [K, L] of one image-group x [Cg, H, W]; padding reads as zero.
 template <typename T>
 void im2col(T* cols, const T* x, const ConvGeometry& g) {
+  const int64_t sw = g.p.stride[1];
   for (int64_t c = 0; c < g.Cg; ++c)
     for (int64_t kh = 0; kh < g.kH; ++kh)
       for (int64_t kw = 0; kw < g.kW; ++kw) {
         T* row = cols + ((c * g.kH + kh) * g.kW + kw) * g.L;
+        const int64_t start = kw * g.p.dilation[1] - g.p.padding[1];
+        const ColumnSpan span = valid_columns(g.OW, g.W, sw, start);
         for (int64_t oh = 0; oh < g.OH; ++oh) {
           const int64_t ih = oh * g.p.stride[0] - g.p.padding[0] + kh * g.p.dilation[0];
           T* dst = row + oh * g.OW;
@@ -67,10 +85,13 @@ void im2col(T* cols, const T* x, const ConvGeometry& g) {
             continue;
           }
           const T* src = x + (c * g.H + ih) * g.W;
-          for (int64_t ow = 0; ow < g.OW; ++ow) {
-            const int64_t iw = ow * g.p.stride[1] - g.p.padding[1] + kw * g.p.dilation[1];
-            dst[ow] = iw >= 0 && iw < g.W ? src[iw] : T(0);
+          std::fill(dst, dst + span.lo, T(0));
+          if (sw == 1) {
+            std::copy(src + span.lo + start, src + span.hi + start, dst + span.lo);
+          } else {
+            for (int64_t ow = span.lo; ow < span.hi; ++ow) dst[ow] = src[ow * sw + start];
           }
+          std::fill(dst + span.hi, dst + g.OW, T(0));
         }
       }
 }
@@ -83,13 +104,18 @@ void col2im(T* gx, const T* cols, const ConvGeometry& g) {
     for (int64_t kh = 0; kh < g.kH; ++kh)
       for (int64_t kw = 0; kw < g.kW; ++kw) {
         const T* row = cols + ((c * g.kH + kh) * g.kW + kw) * g.L;
+        const int64_t sw = g.p.stride[1], start = kw * g.p.dilation[1] - g.p.padding[1];
+        const ColumnSpan span = valid_columns(g.OW, g.W, sw, start);
         for (int64_t oh = 0; oh < g.OH; ++oh) {
           const int64_t ih = oh * g.p.stride[0] - g.p.padding[0] + kh * g.p.dilation[0];
           if (ih < 0 || ih >= g.H) continue;
+          // Each input element gets at most one term per (kh, kw) row: same order as before.
           T* dst = gx + (c * g.H + ih) * g.W;
-          for (int64_t ow = 0; ow < g.OW; ++ow) {
-            const int64_t iw = ow * g.p.stride[1] - g.p.padding[1] + kw * g.p.dilation[1];
-            if (iw >= 0 && iw < g.W) dst[iw] += row[oh * g.OW + ow];
+          const T* src = row + oh * g.OW;
+          if (sw == 1) {
+            for (int64_t ow = span.lo; ow < span.hi; ++ow) dst[ow + start] += src[ow];
+          } else {
+            for (int64_t ow = span.lo; ow < span.hi; ++ow) dst[ow * sw + start] += src[ow];
           }
         }
       }
@@ -127,17 +153,28 @@ void forward(T* out, const T* x, const T* w, const T* bias, const ConvGeometry& 
   });
 }
 
+// The bias gradient of channel o: every (n, l) of grad_out. Eight interleaved partial sums,
+// combined in a fixed tree, so the loop vectorizes and the order depends on nothing but L.
+template <typename T>
+T channel_sum(const T* gout, int64_t o, const ConvGeometry& g) {
+  constexpr int64_t kLanes = 8;
+  T lanes[kLanes] = {};
+  for (int64_t n = 0; n < g.N; ++n) {
+    const T* p = gout + (n * g.O + o) * g.L;
+    int64_t l = 0;
+    for (; l + kLanes <= g.L; l += kLanes)
+      for (int64_t j = 0; j < kLanes; ++j) lanes[j] += p[l + j];
+    for (int64_t j = 0; l + j < g.L; ++j) lanes[j] += p[l + j];
+  }
+  return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+}
+
 template <typename T>
 void backward(T* gx, T* gw, T* gb, const T* gout, const T* x, const T* w, const ConvGeometry& g) {
   if (gb != nullptr) {
     parallel_for(g.O, std::max<int64_t>(1, kDefaultGrain / std::max<int64_t>(g.N * g.L, 1)),
                  [&](int64_t begin, int64_t end) {
-                   for (int64_t o = begin; o < end; ++o) {
-                     T sum = 0;
-                     for (int64_t n = 0; n < g.N; ++n)
-                       for (int64_t l = 0; l < g.L; ++l) sum += gout[(n * g.O + o) * g.L + l];
-                     gb[o] = sum;
-                   }
+                   for (int64_t o = begin; o < end; ++o) gb[o] = channel_sum(gout, o, g);
                  });
   }
   if (gx == nullptr && gw == nullptr) return;

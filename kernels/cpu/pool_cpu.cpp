@@ -15,6 +15,9 @@
 // - The average's divisor follows PyTorch: the window clipped to the padded input when
 //   count_include_pad, else to the input itself.
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <type_traits>
 #include <cmath>
 #include <vector>
 
@@ -58,11 +61,21 @@ bool is_plain_2x2(const Pool2dParams& p, const PlaneGeometry& g) {
          2 * g.OH <= g.H && 2 * g.OW <= g.W;
 }
 
+// `wins ? v : best` through the bits, so that the scalar remainder of a vectorized loop is
+// branch-free too (the compiler turns a float select there into a jump, which random data
+// mispredicts half the time).
+template <typename Acc>
+NIMBUS_INLINE Acc select_bits(bool wins, Acc v, Acc best) {
+  using Bits = std::conditional_t<sizeof(Acc) == 4, uint32_t, uint64_t>;
+  const Bits mask = Bits(0) - static_cast<Bits>(wins);
+  return std::bit_cast<Acc>((std::bit_cast<Bits>(v) & mask) | (std::bit_cast<Bits>(best) & ~mask));
+}
+
 // One chunk of an output row of the 2x2 case: the window maxima of input rows r0 and r1 and the
 // window position (0..3, row-major) of each. The window's first element starts as the max (the
 // general loop's -inf start loses to it or ties with it and keeps its index); each later one wins
-// when greater or NaN, as there. Bitwise `|` and selects, no branches, and the small position
-// code kept apart from the 64-bit index: written this way the loop vectorizes.
+// when greater or NaN, as there. Bitwise `|` and masks, no branches, and the small position code
+// kept apart from the 64-bit index: written this way the loop vectorizes.
 template <typename T>
 void max_2x2_chunk(const T* r0, const T* r1, T* out, int32_t* code, int64_t n) {
   using Acc = functors::acc_t<T>;
@@ -71,8 +84,8 @@ void max_2x2_chunk(const T* r0, const T* r1, T* out, int32_t* code, int64_t n) {
     int32_t k = 0;
     const auto take = [&](Acc v, int32_t position) {
       const bool wins = (v > best) | (v != v);
-      best = wins ? v : best;
-      k = wins ? position : k;
+      best = select_bits(wins, v, best);
+      k = (k & (static_cast<int32_t>(wins) - 1)) | (position & -static_cast<int32_t>(wins));
     };
     take(static_cast<Acc>(r0[2 * j + 1]), 1);
     take(static_cast<Acc>(r1[2 * j]), 2);
