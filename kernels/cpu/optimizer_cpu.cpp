@@ -12,13 +12,24 @@ void sgd_step_kernel(const Tensor& param, const Tensor& grad, const Tensor& buf,
     using C = compute_t<T>;
     T* p = param.data<T>();
     const T* g = grad.data<T>();
-    T* b = hyper.momentum != 0 ? buf.data<T>() : nullptr;
+    const functors::SgdCoefficients<C> k(hyper);  // once per step, not per element
+    if (hyper.momentum == 0) {
+      parallel_for(param.numel(), kDefaultGrain, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+          C pv = convert<C>(p[i]), unused = C(0);
+          functors::sgd_update<C>(pv, convert<C>(g[i]), unused, k);
+          p[i] = convert<T>(pv);
+        }
+      });
+      return;
+    }
+    T* b = buf.data<T>();
     parallel_for(param.numel(), kDefaultGrain, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
-        C pv = convert<C>(p[i]), bv = b ? convert<C>(b[i]) : C(0);
-        functors::sgd_update<C>(pv, convert<C>(g[i]), bv, hyper);
+        C pv = convert<C>(p[i]), bv = convert<C>(b[i]);
+        functors::sgd_update<C>(pv, convert<C>(g[i]), bv, k);
         p[i] = convert<T>(pv);
-        if (b) b[i] = convert<T>(bv);
+        b[i] = convert<T>(bv);
       }
     });
   });

@@ -14,15 +14,28 @@ struct SgdHyper {
   bool first_step = true;  // the momentum buffer starts as the first gradient
 };
 
+// The per-step constants of an SGD update in compute type C, converted once per step rather than
+// per element (the conversions and branches kept the loop scalar). Same values, same rounding.
+template <typename C>
+struct SgdCoefficients {
+  C lr, momentum, one_minus_dampening, weight_decay;
+  bool decay, has_momentum, nesterov, first_step;
+
+  explicit SgdCoefficients(const SgdHyper& h)
+      : lr(C(h.lr)), momentum(C(h.momentum)), one_minus_dampening(C(1 - h.dampening)),
+        weight_decay(C(h.weight_decay)), decay(h.weight_decay != 0), has_momentum(h.momentum != 0),
+        nesterov(h.nesterov), first_step(h.first_step) {}
+};
+
 // p, g, buf in compute type C; buf is unused without momentum.
 template <typename C>
-NIMBUS_INLINE void sgd_update(C& p, C g, C& buf, const SgdHyper& h) {
-  if (h.weight_decay != 0) g += C(h.weight_decay) * p;
-  if (h.momentum != 0) {
-    buf = h.first_step ? g : C(h.momentum) * buf + C(1 - h.dampening) * g;
-    g = h.nesterov ? g + C(h.momentum) * buf : buf;
+NIMBUS_INLINE void sgd_update(C& p, C g, C& buf, const SgdCoefficients<C>& k) {
+  if (k.decay) g += k.weight_decay * p;
+  if (k.has_momentum) {
+    buf = k.first_step ? g : k.momentum * buf + k.one_minus_dampening * g;
+    g = k.nesterov ? g + k.momentum * buf : buf;
   }
-  p -= C(h.lr) * g;
+  p -= k.lr * g;
 }
 
 struct AdamHyper {

@@ -1,6 +1,7 @@
-// The fused Adam step against the per-element formula written out here (bias corrections by pow
-// for every element, as torch.optim.Adam does): the hoisted per-step constants must not change a
-// bit for f32 and f64, with and without (decoupled) weight decay, at early and late steps.
+// The fused Adam and SGD steps against the per-element formulas written out here (every constant
+// derived from the hyper-parameters in place, Adam's bias corrections by pow for every element, as
+// torch.optim does): the hoisted per-step constants must not change a bit for f32 and f64, with
+// and without (decoupled) weight decay, momentum, dampening and Nesterov, at early and late steps.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -78,6 +79,59 @@ TEST(AdamStepKernel, SixteenBitParametersRoundOnceFromTheF32Update) {
   for (size_t i = 0; i < rp.size(); ++i) ref_adam<float>(rp[i], rg[i], rm[i], rv[i], h);
   adam_step_(p, g, m, v, h);
   EXPECT_EQ(values(p), values(from_vector(std::vector<double>(rp.begin(), rp.end()), shape).to(DType::bf16)));
+}
+
+template <typename C>
+void ref_sgd(C& p, C g, C& buf, const functors::SgdHyper& h) {
+  if (h.weight_decay != 0) g += C(h.weight_decay) * p;
+  if (h.momentum != 0) {
+    buf = h.first_step ? g : C(h.momentum) * buf + C(1 - h.dampening) * g;
+    g = h.nesterov ? g + C(h.momentum) * buf : buf;
+  }
+  p -= C(h.lr) * g;
+}
+
+template <typename C>
+void check_sgd_matches_reference(DType dtype, const functors::SgdHyper& h) {
+  const Shape shape{41, 23};
+  const Tensor p = random_tensor(shape, dtype, 7), g = random_tensor(shape, dtype, 8);
+  const Tensor buf = h.momentum != 0 ? random_tensor(shape, dtype, 9, -0.5, 0.5) : Tensor();
+  std::vector<C> rp = p.to_vector<C>(), rg = g.to_vector<C>();
+  std::vector<C> rb = buf.defined() ? buf.to_vector<C>() : std::vector<C>(rp.size());
+  for (size_t i = 0; i < rp.size(); ++i) ref_sgd<C>(rp[i], rg[i], rb[i], h);
+  sgd_step_(p, g, buf, h);
+  const std::vector<C> gp = p.to_vector<C>();
+  for (size_t i = 0; i < rp.size(); ++i) ASSERT_EQ(gp[i], rp[i]) << "param element " << i;
+  if (buf.defined()) {
+    const std::vector<C> gb = buf.to_vector<C>();
+    for (size_t i = 0; i < rp.size(); ++i) ASSERT_EQ(gb[i], rb[i]) << "momentum element " << i;
+  }
+}
+
+std::vector<functors::SgdHyper> sgd_cases() {
+  std::vector<functors::SgdHyper> cases;
+  for (double momentum : {0.0, 0.9})
+    for (double dampening : {0.0, 0.1})
+      for (bool nesterov : {false, true})
+        for (bool first : {true, false}) {
+          if (nesterov && (momentum == 0 || dampening != 0)) continue;
+          functors::SgdHyper h;
+          h.lr = 0.05;
+          h.momentum = momentum;
+          h.dampening = dampening;
+          h.nesterov = nesterov;
+          h.first_step = first;
+          h.weight_decay = first ? 0.0 : 0.01;
+          cases.push_back(h);
+        }
+  return cases;
+}
+
+TEST(SgdStepKernel, MatchesPerElementFormulaBitForBit) {
+  for (const functors::SgdHyper& h : sgd_cases()) {
+    check_sgd_matches_reference<float>(DType::f32, h);
+    check_sgd_matches_reference<double>(DType::f64, h);
+  }
 }
 
 }  // namespace
