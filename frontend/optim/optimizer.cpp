@@ -116,8 +116,10 @@ double clip_grad_norm(const std::vector<Variable>& params, double max_norm) {
   total = std::sqrt(total);
   if (total > max_norm) {
     const double scale = max_norm / (total + 1e-6);
-    for (const Variable& p : params)
-      if (p.grad().defined()) p.grad().copy_(mul(p.grad(), scale));
+    // Out of place: two leaves may hold the same gradient buffer (add's backward hands one
+    // tensor to both inputs), and an in-place scale would reach that buffer twice.
+    for (Variable p : params)
+      if (p.grad().defined()) p.set_grad(mul(p.grad(), scale));
   }
   return total;
 }

@@ -135,6 +135,17 @@ TEST(Optimizer, ClipGradNormScalesToTheLimit) {
   EXPECT_NEAR(a.grad().item<double>(), 0.6, 1e-6);
 }
 
+TEST(Optimizer, ClipGradNormScalesGradientsThatShareABufferOnce) {
+  // add's backward hands the same gradient tensor to both inputs, so two leaves can end up with
+  // one buffer as their .grad; clipping must still scale each gradient exactly once.
+  Variable a(from_vector(std::vector<double>{3.0}), true), b(from_vector(std::vector<double>{4.0}), true);
+  autograd::sum(autograd::add(a, b)).backward();  // both gradients are 1
+  const double norm = optim::clip_grad_norm({a, b}, 0.5);
+  EXPECT_NEAR(norm, std::sqrt(2.0), 1e-12);
+  EXPECT_NEAR(a.grad().item<double>(), 0.5 / std::sqrt(2.0), 1e-6);
+  EXPECT_NEAR(b.grad().item<double>(), 0.5 / std::sqrt(2.0), 1e-6);
+}
+
 TEST(Schedule, WarmupThenConstantStepAndCosine) {
   optim::LrSchedule s;
   s.base_lr = 1.0;
