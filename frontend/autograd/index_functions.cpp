@@ -9,18 +9,10 @@
 
 namespace nimbus::autograd {
 
+using detail::checked_dim;
 using detail::record;
 
 namespace {
-
-// `dim` wrapped into [0, ndim); a 0-d input takes 0 or -1, as PyTorch. The error names the op and
-// the input's shape (checked before the kernel runs, whose message gives only the rank).
-int64_t checked_dim(const char* op, const Variable& x, int64_t dim) {
-  const int64_t n = std::max<int64_t>(x.dim(), 1);
-  NIMBUS_CHECK_T(ShapeError, dim >= -n && dim < n, op, ": dim ", dim, " is out of range for an input of shape ",
-                 shape_str(x.shape()), " (expected ", -n, " to ", n - 1, ")");
-  return dim < 0 ? dim + n : dim;
-}
 
 // src's gradient in a scatter_add: the output's gradient read back where each src element was
 // added. Elements of src beyond index's shape took no part and get 0.

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "error_text.h"
 #include "models/data/char_text.h"
 #include "runtime/error.h"
 
@@ -23,15 +24,7 @@ std::string read_all(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-template <typename Fn>
-std::string error_text(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_text;
 
 TEST(DataCharText, TinyShakespeareSplitAndShapes) {
   const CharText text = load_char_text({.path = kShakespeare});

@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "error_text.h"
 #include "models/data/loader.h"
 #include "models/data/permutation.h"
 #include "runtime/error.h"
@@ -55,15 +56,7 @@ std::vector<std::vector<int64_t>> take(DataLoader& loader, int count) {
   return batches;
 }
 
-template <typename Fn>
-std::string error_text(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_text;
 
 TEST(DataLoader, BatchesPerEpochWithAndWithoutDropLast) {
   DataLoader dropping(counting(10), {.batch_size = 3, .drop_last = true});

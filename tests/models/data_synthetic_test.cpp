@@ -7,6 +7,7 @@
 #include <numeric>
 #include <set>
 
+#include "error_text.h"
 #include "models/data/synthetic.h"
 #include "runtime/error.h"
 
@@ -19,15 +20,7 @@ Batch all_of(const Dataset& dataset) {
   return dataset.gather(indices);
 }
 
-template <typename Fn>
-std::string error_text(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_text;
 
 TEST(DataSynthetic, ClassificationSizesShapesAndBalancedLabels) {
   const Splits splits = make_synthetic({.train_size = 100, .val_size = 30, .test_size = 0,
