@@ -10,6 +10,7 @@
 #include "models/data/labeled_table.h"
 #include "models/data/split.h"
 #include "models/data/text_file.h"
+#include "models/data/training_csv.h"
 #include "runtime/error.h"
 
 namespace nimbus::data {
@@ -33,17 +34,6 @@ std::string joined(const std::vector<std::string>& names) {
   return text;
 }
 
-// How training files are read: hand-written files often have spaces after commas; a missing or
-// non-finite value is an error, not a null.
-CsvReadOptions tabular_read_options() {
-  CsvReadOptions options;
-  options.trim_whitespace = true;
-  options.null_values = {""};
-  options.allow_nulls = false;
-  options.allow_non_finite = false;
-  options.keep_locations = true;
-  return options;
-}
 
 // Fills table.labels, classes and class_names from the label column (strings, as written).
 void assign_classes(const CsvReadResult& read, int64_t label_index, LabeledTable& table) {
@@ -84,7 +74,7 @@ Splits load_csv_tabular(const CsvTabularOptions& options) {
   const std::string& path = options.path;
   const std::string text = analytics::read_file_bytes(path);
 
-  CsvReadOptions read_options = tabular_read_options();
+  CsvReadOptions read_options = training_csv_options();
   const std::vector<std::string> columns = analytics::read_csv_column_names(text, path, read_options);
   NIMBUS_CHECK_T(ParseError, !columns.empty(), path, ": the file is empty (expected a header row)");
   NIMBUS_CHECK_T(ParseError, columns.size() >= 2, path,

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "analytics/csv/csv_reader.h"
+#include "models/data/training_csv.h"
 #include "models/data/labeled_table.h"
 #include "models/data/split.h"
 #include "runtime/error.h"
@@ -17,15 +18,11 @@ constexpr int32_t kMaxPixel = 16;
 constexpr int32_t kClasses = 10;
 
 analytics::CsvReadOptions digits_read_options() {
-  analytics::CsvReadOptions options;
+  analytics::CsvReadOptions options = training_csv_options();
   options.header = analytics::CsvHeader::absent;
   for (int64_t p = 1; p <= kPixels; ++p) options.column_names.push_back("pixel " + std::to_string(p));
   options.column_names.push_back("label");
   options.default_type = analytics::DataType::int32;
-  options.trim_whitespace = true;
-  options.null_values = {""};
-  options.allow_nulls = false;
-  options.keep_locations = true;
   return options;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "analytics/csv/csv_reader.h"
+#include "models/data/training_csv.h"
 #include "analytics/io/file_bytes.h"
 #include "runtime/error.h"
 
@@ -13,13 +14,8 @@ namespace {
 // Prediction files are read like training files (spaces around fields dropped, no nulls), with the
 // header detected: a first line whose fields do not fit the column types is a header.
 analytics::CsvReadOptions predict_read_options() {
-  analytics::CsvReadOptions options;
+  analytics::CsvReadOptions options = data::training_csv_options();
   options.header = analytics::CsvHeader::detect;
-  options.trim_whitespace = true;
-  options.null_values = {""};
-  options.allow_nulls = false;
-  options.allow_non_finite = false;
-  options.keep_locations = true;
   return options;
 }
 
