@@ -237,6 +237,37 @@ TEST(Conv2d, LargeSingleImageMatchesReference) {
   expect_close(grads.grad_bias, {k.O}, ref.gb, scale.gb, 1e-6);
 }
 
+TEST(Conv2d, RowRunsOfEveryShortLengthMatchReference) {
+  // im2col moves each in-bounds run of an output row (and the padding around it) in fixed 32-,
+  // 16-, 8- and 4-byte pieces, the last piece overlapping the one before, and runs over 128 bytes
+  // in one library call. Widths 3..19 with padding and dilation give runs of every length class
+  // (1 element up to 152 bytes), in float and double, starting inside the padding and ending
+  // past it.
+  const std::vector<Conv2dParams> params = {
+      {{1, 1}, {1, 2}, {1, 2}, 2},  // runs W - 2, W, W - 2
+      {{1, 1}, {0, 0}, {1, 1}, 1},  // no padding: runs W - 2 from offsets 0, 1, 2
+      {{2, 1}, {1, 3}, {2, 1}, 2},  // height stride 2, wide padding: zero-only stretches
+  };
+  for (const Conv2dParams& p : params)
+    for (int64_t W = 3; W <= 19; ++W) {
+      const ConvCase k{3, 4, 6, W, 4, 3, 3, p, true};
+      for (DType dtype : {DType::f32, DType::f64}) {
+        SCOPED_TRACE(k.str() + " " + std::string(dtype_name(dtype)));
+        const Tensor x = random_tensor(k.x_shape(), dtype, 18), w = random_tensor(k.w_shape(), dtype, 19);
+        const Tensor b = random_tensor({k.O}, dtype, 20), g = random_tensor(k.out_shape(), dtype, 21);
+        const Vec xv = values(x), wv = values(w), bv = values(b), gv = values(g);
+        const double tol = dtype == DType::f64 ? 1e-13 : 1e-6;
+        expect_close(conv2d(x, w, b, k.p), k.out_shape(), ref_conv(k, xv, wv, bv),
+                     ref_conv(k, abs_values(xv), abs_values(wv), abs_values(bv)), tol);
+        const Conv2dGrads grads = conv2d_backward(g, x, w, k.p);
+        const RefConvGrads ref = ref_conv_backward(k, gv, xv, wv);
+        const RefConvGrads scale = ref_conv_backward(k, abs_values(gv), abs_values(xv), abs_values(wv));
+        expect_close(grads.grad_input, k.x_shape(), ref.gx, scale.gx, tol);
+        expect_close(grads.grad_weight, k.w_shape(), ref.gw, scale.gw, tol);
+      }
+    }
+}
+
 // ---- errors ----
 
 TEST(Conv2d, ErrorsNameTheOpAndShapes) {
