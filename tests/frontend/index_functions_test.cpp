@@ -7,29 +7,18 @@
 #include <string>
 
 #include "frontend/autograd/index_functions.h"
+#include "error_checks.h"
 #include "gradcheck.h"
 
 namespace nimbus {
 namespace {
 
 using autograd::Variable;
+using testing::error_message;
 using testing::expect_gradients_match;
+using testing::expect_mentions;
 using testing::randn_f64;
 
-// The message of the Error `f` throws; a failure when it throws none.
-std::string error_message(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an error";
-  return "";
-}
-
-void expect_mentions(const std::string& message, std::initializer_list<const char*> words) {
-  for (const char* word : words) EXPECT_NE(message.find(word), std::string::npos) << "'" << word << "' in: " << message;
-}
 
 Tensor bool_mask(const std::vector<bool>& values, const Shape& shape) { return from_vector<bool>(values, shape); }
 

@@ -10,13 +10,16 @@
 #include <string>
 
 #include "frontend/autograd/reduction_functions.h"
+#include "error_checks.h"
 #include "gradcheck.h"
 
 namespace nimbus {
 namespace {
 
 using autograd::Variable;
+using testing::error_message;
 using testing::expect_gradients_match;
+using testing::expect_mentions;
 using testing::randn_f64;
 
 // The reduced-dims cases every reduction is checked over.
@@ -46,20 +49,6 @@ std::vector<double> gradient_of(const std::function<Variable(const Variable&)>& 
   return v.grad().to_vector<double>();
 }
 
-// The message of the Error `f` throws; a failure when it throws none.
-std::string error_message(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an error";
-  return "";
-}
-
-void expect_mentions(const std::string& message, std::initializer_list<const char*> words) {
-  for (const char* word : words) EXPECT_NE(message.find(word), std::string::npos) << "'" << word << "' in: " << message;
-}
 
 void expect_all_near(const std::vector<double>& actual, const std::vector<double>& expected) {
   ASSERT_EQ(actual.size(), expected.size());
