@@ -1,7 +1,5 @@
 #include "models/runner/predict_inputs.h"
 
-#include <algorithm>
-
 #include "analytics/csv/csv_reader.h"
 #include "models/data/training_csv.h"
 #include "analytics/io/file_bytes.h"
@@ -29,21 +27,15 @@ Tensor read_prediction_inputs(const std::string& path, const DataConfig& data, c
   const float scale = data.dataset == "digits" ? 1.0f / 16.0f : 1.0f;  // as models/data/digits.cpp prepares pixels
   const std::string text = analytics::read_file_bytes(path);
 
-  // First read: the columns (a trailing label column is allowed and ignored).
+  // One read with every column as float32: a header is then the first line that is not all
+  // numbers, and a bad value is reported where it is. A trailing label column is allowed and ignored.
   analytics::CsvReadOptions options = predict_read_options();
-  const analytics::CsvReadResult first = analytics::read_csv_text(text, path, options);
-  const int64_t columns = first.table.num_columns();
-  NIMBUS_CHECK_T(ParseError, first.table.num_rows() == 0 || columns == width || columns == width + 1,
-                 first.location(0, 0), ": expected ", width, " values (one example of shape ", shape_str(input_shape),
-                 "), got ", columns);
-  // Second read: the example columns as float32, so a bad value is reported where it is.
-  for (int64_t c = 0; c < std::min(columns, width); ++c)
-    options.column_types[first.table.names()[static_cast<size_t>(c)]] = analytics::DataType::float32;
+  options.default_type = analytics::DataType::float32;
   const analytics::CsvReadResult read = analytics::read_csv_text(text, path, options);
-  const int64_t rows = read.table.num_rows();
+  const int64_t rows = read.table.num_rows(), columns = read.table.num_columns();
   NIMBUS_CHECK_T(ParseError, rows > 0, path, ": no examples (an empty file, or only a header)");
-  NIMBUS_CHECK_T(ParseError, read.table.num_columns() >= width, read.location(0, 0), ": expected ", width,
-                 " values (one example of shape ", shape_str(input_shape), "), got ", read.table.num_columns());
+  NIMBUS_CHECK_T(ParseError, columns == width || columns == width + 1, read.location(0, 0), ": expected ", width,
+                 " values (one example of shape ", shape_str(input_shape), "), got ", columns);
 
   std::vector<float> values(static_cast<size_t>(rows * width));
   for (int64_t c = 0; c < width; ++c) {
