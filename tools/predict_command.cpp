@@ -27,29 +27,27 @@ struct PredictCommandOptions {
   models::SampleOptions sample;
 };
 
+// Classes ([N] integers) or per-class values ([N, C]), one row per example. The values are read
+// out once, not element by element through tensor views.
 void print(const Tensor& values, const std::string& format) {
-  const Tensor host = values.to(Device::cpu()).contiguous();
-  const int64_t rows = host.size(0), cols = host.dim() == 2 ? host.size(1) : 1;
+  const int64_t rows = values.size(0), cols = values.dim() == 2 ? values.size(1) : 1;
+  if (values.dim() == 1) {
+    const std::vector<int64_t> classes = values.to_vector<int64_t>();
+    if (format == "json") std::cout << nlohmann::json(classes).dump() << "\n";
+    else
+      for (const int64_t c : classes) std::cout << c << "\n";
+    return;
+  }
   if (format == "json") {
+    const std::vector<double> flat = values.to_vector<double>();
     nlohmann::json out = nlohmann::json::array();
-    for (int64_t r = 0; r < rows; ++r) {
-      if (host.dim() == 1) {
-        out.push_back(host.select(0, r).item<int64_t>());
-        continue;
-      }
-      nlohmann::json row = nlohmann::json::array();
-      for (int64_t c = 0; c < cols; ++c) row.push_back(host.select(0, r).select(0, c).item<double>());
-      out.push_back(row);
-    }
+    for (int64_t r = 0; r < rows; ++r) out.push_back(std::vector<double>(flat.begin() + r * cols, flat.begin() + (r + 1) * cols));
     std::cout << out.dump() << "\n";
     return;
   }
+  const std::vector<float> flat = values.to_vector<float>();
   for (int64_t r = 0; r < rows; ++r) {
-    if (host.dim() == 1) {
-      std::cout << host.select(0, r).item<int64_t>() << "\n";
-      continue;
-    }
-    for (int64_t c = 0; c < cols; ++c) std::cout << (c ? "," : "") << host.select(0, r).select(0, c).item<float>();
+    for (int64_t c = 0; c < cols; ++c) std::cout << (c ? "," : "") << flat[static_cast<size_t>(r * cols + c)];
     std::cout << "\n";
   }
 }
