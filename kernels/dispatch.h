@@ -58,9 +58,10 @@ struct KernelTable {
   // Index (i64) of the first max/min along `dim` into `out` (keepdim form).
   void (*arg_reduce)(bool is_max, const Tensor& out, const Tensor& in, int dim) = nullptr;
   void (*cumsum)(const Tensor& out, const Tensor& in, int dim) = nullptr;
-  // out[b] = a[b] @ w[b] for 3-d operands [B,M,K] x [B,K,N] -> [B,M,N]; a and w may have any
-  // strides (stride 0 on broadcast batch dims), out is contiguous; one floating dtype throughout.
-  void (*batched_gemm)(const Tensor& out, const Tensor& a, const Tensor& w) = nullptr;
+  // out[b] = a[b] @ w[b] for 3-d operands [B,M,K] x [B,K,N] -> [B,M,N], or out[b] += a[b] @ w[b]
+  // when `accumulate`; a and w may have any strides (stride 0 on broadcast batch dims), out is
+  // contiguous; one dtype throughout.
+  void (*batched_gemm)(const Tensor& out, const Tensor& a, const Tensor& w, bool accumulate) = nullptr;
   // Indexing (index tensors are i64 and already range-checked).
   void (*index_select)(const Tensor& out, const Tensor& in, int dim, const Tensor& index) = nullptr;
   void (*gather)(const Tensor& out, const Tensor& in, int dim, const Tensor& index) = nullptr;
@@ -77,6 +78,15 @@ struct KernelTable {
   // grad_in from grad_out and the forward's output `out`.
   void (*softmax_backward)(bool log, const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, int64_t outer,
                            int64_t n, int64_t inner) = nullptr;
+  // Scaled dot-product attention on [B, H, T, d] views (any strides, last stride 1), f32 or f64:
+  // probs [B, H, Tq, Tk] (contiguous) = softmax(scale q k^T), with key j > query i masked out when
+  // causal; out [B, H, Tq, dv] = probs v (any strides, last stride 1).
+  void (*attention)(const Tensor& out, const Tensor& probs, const Tensor& q, const Tensor& k, const Tensor& v,
+                    bool causal, double scale) = nullptr;
+  // The gradients of q, k and v (views like the forward's operands) from grad_out and the saved probs.
+  void (*attention_backward)(const Tensor& grad_q, const Tensor& grad_k, const Tensor& grad_v,
+                             const Tensor& grad_out, const Tensor& q, const Tensor& k, const Tensor& v,
+                             const Tensor& probs, bool causal, double scale) = nullptr;
   // x viewed as [rows, n]; mean and rstd are [rows] in the compute dtype (f32 for f16/bf16);
   // weight and bias are [n] or undefined.
   void (*layer_norm)(const Tensor& out, const Tensor& mean, const Tensor& rstd, const Tensor& x, const Tensor& weight,

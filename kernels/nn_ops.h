@@ -20,6 +20,28 @@ NIMBUS_API Tensor log_softmax(const Tensor& x, int64_t dim);
 NIMBUS_API Tensor softmax_backward(const Tensor& grad_out, const Tensor& out, int64_t dim);
 NIMBUS_API Tensor log_softmax_backward(const Tensor& grad_out, const Tensor& out, int64_t dim);
 
+// ---- attention ----
+// softmax(scale q k^T [+ causal mask]) v, one fused op (Note [Fused attention] in
+// kernels/cpu/nn_attention_cpu.cpp). q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv] with the same
+// leading dims; causal masks key j > query i (PyTorch's is_causal); scale defaults to 1/sqrt(d).
+// `probs` [..., Tq, Tk] is saved for the backward. The output and the gradients are laid out like
+// q (k, v): for heads split out of [B, T, H, d] by a transpose, merging them back costs no copy.
+struct AttentionResult {
+  Tensor output, probs;
+};
+NIMBUS_API AttentionResult scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                                        bool causal, std::optional<double> scale = std::nullopt);
+struct AttentionGrads {
+  Tensor grad_q, grad_k, grad_v;
+};
+NIMBUS_API AttentionGrads scaled_dot_product_attention_backward(const Tensor& grad_out, const Tensor& q,
+                                                                const Tensor& k, const Tensor& v,
+                                                                const Tensor& probs, bool causal,
+                                                                std::optional<double> scale = std::nullopt);
+// Whether `device` has the fused kernels (the autograd layer composes the op from matmul and
+// softmax where it does not).
+NIMBUS_API bool has_fused_attention(Device device);
+
 // ---- layer norm ----
 // Normalizes over the last normalized_shape.size() dims of x. mean and rstd have x's leading
 // (un-normalized) dims, in f32 for f16/bf16 inputs and x's dtype otherwise (saved for backward).

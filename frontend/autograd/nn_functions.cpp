@@ -26,6 +26,19 @@ Variable log_softmax(const Variable& x, int64_t dim) {
   });
 }
 
+Variable fused_attention(const Variable& q, const Variable& k, const Variable& v, bool causal) {
+  AttentionResult r = nimbus::scaled_dot_product_attention(q.data(), k.data(), v.data(), causal);
+  return record("scaled_dot_product_attention", r.output, {q, k, v}, [&] {
+    SavedTensor sq(q.data()), sk(k.data()), sv(v.data()), sp(r.probs);
+    return [=](const Tensor& g) {
+      const char* what = "scaled_dot_product_attention";
+      AttentionGrads grads =
+          scaled_dot_product_attention_backward(g, sq.get(what), sk.get(what), sv.get(what), sp.get(what), causal);
+      return std::vector<Tensor>{grads.grad_q, grads.grad_k, grads.grad_v};
+    };
+  });
+}
+
 Variable layer_norm(const Variable& x, const Shape& normalized_shape, const Variable& weight, const Variable& bias,
                     double eps) {
   const Tensor w = weight.defined() ? weight.data() : Tensor(), b = bias.defined() ? bias.data() : Tensor();

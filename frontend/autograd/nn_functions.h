@@ -11,6 +11,9 @@ namespace nimbus::autograd {
 NIMBUS_API Variable softmax(const Variable& x, int64_t dim);
 NIMBUS_API Variable log_softmax(const Variable& x, int64_t dim);
 // Normalises over the trailing `normalized_shape`; weight and bias (of that shape) may be undefined.
+// Fused attention as one tape node (kernels/nn_ops.h); nn::scaled_dot_product_attention picks
+// it where the device has the kernels.
+NIMBUS_API Variable fused_attention(const Variable& q, const Variable& k, const Variable& v, bool causal);
 NIMBUS_API Variable layer_norm(const Variable& x, const Shape& normalized_shape, const Variable& weight,
                                const Variable& bias, double eps = 1e-5);
 // logits [N, C] (or [N, C, d...]) against class indices (i64).

@@ -9,12 +9,12 @@
 namespace nimbus::nn {
 
 namespace {
-// 0 on and below the diagonal, -inf above: position t attends to positions <= t.
-Tensor causal_mask(int64_t t, DType dtype, Device device) {
-  std::vector<double> values(static_cast<size_t>(t * t), 0.0);
-  for (int64_t i = 0; i < t; ++i)
-    for (int64_t j = i + 1; j < t; ++j) values[i * t + j] = -std::numeric_limits<double>::infinity();
-  return from_vector(values, {t, t}).to(dtype).to(device);
+// 0 on and below the diagonal, -inf above: query i attends to keys j <= i (PyTorch's is_causal).
+Tensor causal_mask(int64_t tq, int64_t tk, DType dtype, Device device) {
+  std::vector<double> values(static_cast<size_t>(tq * tk), 0.0);
+  for (int64_t i = 0; i < tq; ++i)
+    for (int64_t j = i + 1; j < tk; ++j) values[i * tk + j] = -std::numeric_limits<double>::infinity();
+  return from_vector(values, {tq, tk}).to(dtype).to(device);
 }
 
 LinearOptions linear_options(TensorOptions options) {
@@ -26,12 +26,20 @@ LinearOptions linear_options(TensorOptions options) {
 }  // namespace
 
 Variable scaled_dot_product_attention(const Variable& q, const Variable& k, const Variable& v, bool causal) {
-  NIMBUS_CHECK_T(ShapeError, q.dim() >= 2 && q.shape() == k.shape() && k.dim() == v.dim(),
-                 "scaled_dot_product_attention: q ", shape_str(q.shape()), ", k ", shape_str(k.shape()), ", v ",
-                 shape_str(v.shape()), " must be [..., T, d] with q and k alike");
-  const int64_t t = q.size(-2), d = q.size(-1);
+  if (has_fused_attention(q.device())) return autograd::fused_attention(q, k, v, causal);
+  return composed_attention(q, k, v, causal);
+}
+
+Variable composed_attention(const Variable& q, const Variable& k, const Variable& v, bool causal) {
+  const auto lead = [](const Variable& x) { return Shape(x.shape().begin(), x.shape().end() - 2); };
+  NIMBUS_CHECK_T(ShapeError,
+                 q.dim() >= 2 && k.dim() == q.dim() && v.dim() == q.dim() && lead(q) == lead(k) && lead(k) == lead(v) &&
+                     q.size(-1) == k.size(-1) && k.size(-2) == v.size(-2),
+                 "scaled_dot_product_attention: expected q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv] with the same "
+                 "leading dims, got q ", shape_str(q.shape()), ", k ", shape_str(k.shape()), ", v ", shape_str(v.shape()));
+  const int64_t tq = q.size(-2), tk = k.size(-2), d = q.size(-1);
   Variable scores = autograd::mul(autograd::matmul(q, autograd::transpose(k, -2, -1)), 1.0 / std::sqrt(double(d)));
-  if (causal) scores = autograd::add_constant(scores, causal_mask(t, scores.dtype(), scores.device()));
+  if (causal) scores = autograd::add_constant(scores, causal_mask(tq, tk, scores.dtype(), scores.device()));
   return autograd::matmul(autograd::softmax(scores, -1), v);
 }
 

@@ -1,13 +1,16 @@
 #pragma once
-// Causal multi-head self-attention and the GPT-style transformer block, built from differentiable
-// ops (the unfused reference; a fused kernel may replace the core later with the same results).
+// Causal multi-head self-attention and the GPT-style transformer block.
 #include "frontend/nn/layers.h"
 #include "frontend/nn/normalization.h"
 
 namespace nimbus::nn {
 
 // softmax(q k^T / sqrt(d) + mask) v over [..., T, d] operands; `causal` hides later positions.
+// One fused tape node where the device has the kernels (kernels/nn_ops.h), else the composition.
 NIMBUS_API Variable scaled_dot_product_attention(const Variable& q, const Variable& k, const Variable& v, bool causal);
+// The same from differentiable ops (matmul, softmax, ...): the reference the fused kernels are
+// tested against, and the path of devices without them.
+NIMBUS_API Variable composed_attention(const Variable& q, const Variable& k, const Variable& v, bool causal);
 
 // x [B, T, E] -> [B, T, E]. Parameters: query, key, value, proj (Linear E -> E each).
 class NIMBUS_API CausalSelfAttention : public Module {

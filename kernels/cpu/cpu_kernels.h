@@ -7,7 +7,7 @@ namespace nimbus::cpu {
 void unary_kernel(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryArgs& args);
 void binary_kernel(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b);
 void where_kernel(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b);
-void batched_gemm_kernel(const Tensor& out, const Tensor& a, const Tensor& w);
+void batched_gemm_kernel(const Tensor& out, const Tensor& a, const Tensor& w, bool accumulate);
 
 void sgd_step_kernel(const Tensor& param, const Tensor& grad, const Tensor& buf, const functors::SgdHyper& hyper);
 void adam_step_kernel(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
@@ -16,10 +16,11 @@ void adam_step_kernel(const Tensor& param, const Tensor& grad, const Tensor& exp
 // Each family file adds its entries to the CPU table.
 void fill_reduction_kernels(KernelTable& table);
 void fill_indexing_kernels(KernelTable& table);
-// NN ops (kernels/nn_ops.h): softmax and cross-entropy, layer norm, the rest.
+// NN ops (kernels/nn_ops.h): softmax and cross-entropy, layer norm, the rest, fused attention.
 void fill_nn_softmax_kernels(KernelTable& table);
 void fill_nn_norm_kernels(KernelTable& table);
 void fill_nn_misc_kernels(KernelTable& table);
+void fill_nn_attention_kernels(KernelTable& table);
 // Convolution and pooling (kernels/conv_ops.h).
 void fill_conv_kernels(KernelTable& table);
 void fill_pool_kernels(KernelTable& table);

@@ -43,18 +43,7 @@ Tensor blas_ready(const Tensor& t) {
 }
 
 template <typename T>
-void blas_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
-               int64_t ldb, T* c, int64_t ldc) {
-  const auto trans_a = ta ? CblasTrans : CblasNoTrans, trans_b = tb ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>) {
-    blas().sgemm(CblasRowMajor, trans_a, trans_b, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
-  } else {
-    blas().dgemm(CblasRowMajor, trans_a, trans_b, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
-  }
-}
-
-template <typename T>
-void blas_batched(const Tensor& out, const Tensor& a_in, const Tensor& w_in) {
+void blas_batched(const Tensor& out, const Tensor& a_in, const Tensor& w_in, bool accumulate) {
   const Tensor a = blas_ready(a_in), w = blas_ready(w_in);
   const int64_t batches = out.size(0), m = out.size(1), n = out.size(2), k = a.size(2);
   const auto la = *blas_layout(m, k, a.stride(1), a.stride(2));
@@ -63,8 +52,8 @@ void blas_batched(const Tensor& out, const Tensor& a_in, const Tensor& w_in) {
   const T* pw = static_cast<const T*>(w.data_ptr());
   T* po = static_cast<T*>(out.data_ptr());
   auto one = [&](int64_t i) {
-    blas_gemm<T>(la.transposed, lw.transposed, m, n, k, pa + i * a.stride(0), la.ld, pw + i * w.stride(0), lw.ld,
-                 po + i * m * n, std::max<int64_t>(n, 1));
+    gemm<T>(la.transposed, lw.transposed, m, n, k, T(1), pa + i * a.stride(0), la.ld, pw + i * w.stride(0), lw.ld,
+            accumulate ? T(1) : T(0), po + i * m * n, std::max<int64_t>(n, 1));
   };
   // Small products: one per thread; large ones: BLAS threads each product.
   if (batches > 1 && m * n * k < (int64_t{1} << 18)) {
@@ -77,7 +66,7 @@ void blas_batched(const Tensor& out, const Tensor& a_in, const Tensor& w_in) {
 }
 
 template <typename T>
-void eigen_batched(const Tensor& out, const Tensor& a, const Tensor& w) {
+void eigen_batched(const Tensor& out, const Tensor& a, const Tensor& w, bool accumulate) {
   using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   using Strides = Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>;
   const int64_t batches = out.size(0), m = out.size(1), n = out.size(2), k = a.size(2);
@@ -87,31 +76,32 @@ void eigen_batched(const Tensor& out, const Tensor& a, const Tensor& w) {
     Eigen::Map<const Matrix, 0, Strides> mw(static_cast<const T*>(w.data_ptr()) + i * w.stride(0), k, n,
                                             Strides(w.stride(1), w.stride(2)));
     Eigen::Map<Matrix> mo(static_cast<T*>(out.data_ptr()) + i * m * n, m, n);
-    mo.noalias() = ma * mw;
+    if (accumulate) mo.noalias() += ma * mw;
+    else mo.noalias() = ma * mw;
   }
 }
 
 }  // namespace
 
-void batched_gemm_kernel(const Tensor& out, const Tensor& a, const Tensor& w) {
+void batched_gemm_kernel(const Tensor& out, const Tensor& a, const Tensor& w, bool accumulate) {
   if (out.numel() == 0) return;
   if (a.size(2) == 0) {  // empty inner dimension: the sum over nothing is zero
-    out.fill_(0);
+    if (!accumulate) out.fill_(0);
     return;
   }
   switch (out.dtype()) {
-    case DType::f32: return blas_batched<float>(out, a, w);
-    case DType::f64: return blas_batched<double>(out, a, w);
+    case DType::f32: return blas_batched<float>(out, a, w, accumulate);
+    case DType::f64: return blas_batched<double>(out, a, w, accumulate);
     case DType::f16:
     case DType::bf16: {
       // Compute in f32 (Note [16-bit conversions]): convert operands, multiply, round once.
-      Tensor out32 = empty(out.shape(), DType::f32);
-      blas_batched<float>(out32, a.to(DType::f32), w.to(DType::f32));
+      Tensor out32 = accumulate ? out.to(DType::f32) : empty(out.shape(), DType::f32);
+      blas_batched<float>(out32, a.to(DType::f32), w.to(DType::f32), accumulate);
       out.copy_(out32);
       return;
     }
-    case DType::i32: return eigen_batched<int32_t>(out, a, w);
-    case DType::i64: return eigen_batched<int64_t>(out, a, w);
+    case DType::i32: return eigen_batched<int32_t>(out, a, w, accumulate);
+    case DType::i64: return eigen_batched<int64_t>(out, a, w, accumulate);
     default: break;
   }
   NIMBUS_THROW(DTypeError, "matmul: unsupported dtype ", dtype_name(out.dtype()));

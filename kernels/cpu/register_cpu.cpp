@@ -15,6 +15,7 @@ void register_kernels() {
   fill_nn_softmax_kernels(table);
   fill_nn_norm_kernels(table);
   fill_nn_misc_kernels(table);
+  fill_nn_attention_kernels(table);
   fill_conv_kernels(table);
   fill_pool_kernels(table);
   nimbus::register_kernels(DeviceType::cpu, table);

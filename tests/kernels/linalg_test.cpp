@@ -10,6 +10,7 @@ namespace {
 
 using testing::expect_values;
 using testing::random_tensor;
+using testing::tolerance;
 using testing::values;
 
 // Reference for 2-d [M,K] x [K,N].
@@ -106,6 +107,31 @@ TEST(Linear, WeightIsOutByInAndBiasBroadcasts) {
   EXPECT_EQ(linear(random_tensor({2, 7, 3}, DType::f32, 1), w.to(DType::f32)).shape(), (Shape{2, 7, 5}));
   EXPECT_THROW(linear(x, w.t()), ShapeError);
   EXPECT_THROW(linear(x, w, zeros({4}, DType::f64)), ShapeError);
+}
+
+TEST(Linear, BiasAddedInsideTheProductMatchesOverDtypesAndBatches) {
+  // The bias is written into the output and the GEMM accumulates onto it: the same values as a
+  // product plus a bias, for every dtype (16-bit ones through f32), batch dims, an inner dimension
+  // longer than a BLAS block, and an empty inner dimension (the output is then the bias).
+  for (DType dtype : {DType::f32, DType::f64, DType::f16, DType::bf16, DType::i32, DType::i64}) {
+    for (int64_t k : {int64_t{0}, int64_t{3}, int64_t{700}}) {
+      const Tensor x = random_tensor({2, 3, k}, dtype, 11), w = random_tensor({5, k}, dtype, 12);
+      const Tensor b = random_tensor({5}, dtype, 13);
+      const auto vx = values(x), vw = values(w), vb = values(b);
+      std::vector<double> expected(30);
+      for (int i = 0; i < 6; ++i)
+        for (int o = 0; o < 5; ++o) {
+          double acc = 0;
+          for (int64_t p = 0; p < k; ++p) acc += vx[i * k + p] * vw[o * k + p];
+          expected[i * 5 + o] = acc + vb[o];
+        }
+      // The result is rounded once to the dtype (sums over 700 terms need some room in f32).
+      const double atol = dtype == DType::f32 ? 1e-4 : dtype == DType::f64 ? 1e-10 : 0.0;
+      const Tensor y = linear(x, w, b);
+      EXPECT_EQ(y.dtype(), dtype);
+      expect_values(y, {2, 3, 5}, expected, tolerance(dtype), atol);
+    }
+  }
 }
 
 TEST(Matmul, LargeProductIsDeterministic) {
