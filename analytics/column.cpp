@@ -35,6 +35,16 @@ Column::Column(DataType type, int64_t length, Buffer data, Buffer validity, Buff
   }
 }
 
+Column::Column(DataType type, int64_t length, Buffer data, Buffer validity, Buffer offsets, int64_t offset,
+               int64_t null_count)
+    : type_(type), length_(length), offset_(offset), null_count_(null_count), data_(std::move(data)),
+      validity_(std::move(validity)), offsets_(std::move(offsets)) {
+  NIMBUS_CHECK_T(ShapeError, length >= 0 && offset >= 0 && null_count >= 0 && null_count <= length,
+                 "Column: length ", length, ", offset ", offset, " and null count ", null_count, " do not fit");
+  NIMBUS_CHECK_T(ShapeError, null_count == 0 || validity_.defined(), "Column: ", null_count,
+                 " nulls but no validity bitmap");
+}
+
 void Column::check_index(int64_t i) const {
   NIMBUS_CHECK_T(ShapeError, i >= 0 && i < length_, "Column: row ", i, " is outside a column of ", length_,
                  " rows");

@@ -32,6 +32,10 @@ class NIMBUS_API Column {
   // Assembles a column from its buffers, checking that they are large enough for offset + length
   // (and, for strings, that the offsets are in range). `validity` may be undefined (no nulls).
   Column(DataType type, int64_t length, Buffer data, Buffer validity = {}, Buffer offsets = {}, int64_t offset = 0);
+  // The same from buffers whose null count is already known, which may live on any device: nothing
+  // is read from them (the checks that need their contents are the caller's).
+  Column(DataType type, int64_t length, Buffer data, Buffer validity, Buffer offsets, int64_t offset,
+         int64_t null_count);
 
   DataType type() const { return type_; }
   int64_t length() const { return length_; }
@@ -74,6 +78,11 @@ class NIMBUS_API Column {
 
   // Rows [start, start + length) sharing this column's buffers.
   Column slice(int64_t start, int64_t length) const;
+  // A copy on `device` of the bytes the rows use: a slice of a large column copies only its rows
+  // (see column_transfer.cpp).
+  Column copy(Device device) const;
+  // The column itself when it is already on `device`, else copy(device).
+  Column to(Device device) const { return device == this->device() ? *this : copy(device); }
   // Same type, length, nulls and values (floats compared by bits, so NaN equals NaN).
   bool equals(const Column& other) const;
 

@@ -33,6 +33,8 @@ class NIMBUS_API Table {
   // Columns renamed old -> new; names not in the map keep theirs. Unknown old names are errors.
   Table rename(const std::map<std::string, std::string>& renames) const;
   Table slice(int64_t start, int64_t length) const;
+  // Every column on `device` (Column::to): the table itself when it is already there.
+  Table to(Device device) const;
   // Same names, in order, and equal columns (Column::equals).
   bool equals(const Table& other) const;
 
