@@ -9,25 +9,6 @@ namespace {
 constexpr int64_t kMicrosPerSecond = 1000000;
 constexpr int64_t kMicrosPerDay = 86400 * kMicrosPerSecond;
 
-// Howard Hinnant's civil-calendar algorithms (public domain): exact for every proleptic
-// Gregorian date, no tables, no time-zone database.
-struct Civil {
-  int64_t year;
-  unsigned month, day;
-};
-
-Civil civil_from_days(int64_t days) {
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned day = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned month = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<int64_t>(yoe) + era * 400 + (month <= 2), month, day};
-}
-
 bool is_leap(int64_t year) { return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0); }
 
 unsigned days_in_month(int64_t year, unsigned month) {
@@ -48,6 +29,20 @@ std::optional<unsigned> digits(std::string_view text, size_t pos, size_t count) 
 int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 }  // namespace
+
+// Howard Hinnant's civil-calendar algorithms (public domain): exact for every proleptic
+// Gregorian date, no tables, no time-zone database.
+CivilDate civil_from_days(int64_t days) {
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(days - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned day = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned month = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<int64_t>(yoe) + era * 400 + (month <= 2), month, day};
+}
 
 int32_t days_from_civil(int64_t year, unsigned month, unsigned day) {
   year -= month <= 2;
@@ -85,7 +80,7 @@ std::optional<int64_t> parse_timestamp(std::string_view text) {
 }
 
 std::string format_date(int32_t days) {
-  const Civil c = civil_from_days(days);
+  const CivilDate c = civil_from_days(days);
   char text[32];
   std::snprintf(text, sizeof text, "%04lld-%02u-%02u", static_cast<long long>(c.year), c.month, c.day);
   return text;

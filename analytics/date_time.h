@@ -12,6 +12,14 @@ namespace nimbus::analytics {
 
 NIMBUS_API int32_t days_from_civil(int64_t year, unsigned month, unsigned day);
 
+// The calendar day of `days` since 1970-01-01 (month 1..12, day 1..31); the inverse of
+// days_from_civil.
+struct CivilDate {
+  int64_t year;
+  unsigned month, day;
+};
+NIMBUS_API CivilDate civil_from_days(int64_t days);
+
 // "YYYY-MM-DD" (exactly that shape, a real calendar day); nullopt otherwise.
 NIMBUS_API std::optional<int32_t> parse_date(std::string_view text);
 // "YYYY-MM-DD HH:MM:SS" with an optional fraction of 1 to 6 digits (a 'T' may stand for the
