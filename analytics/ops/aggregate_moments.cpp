@@ -1,0 +1,99 @@
+// var_samp, var_pop, stddev_samp, stddev_pop and corr, with Welford's running updates (as DuckDB):
+// the mean and the sum of squared deviations are updated per value, which stays accurate when the
+// mean is large next to the spread, where sum(x^2) - sum(x)^2/n would cancel.
+#include <cmath>
+
+#include "analytics/ops/aggregate_kernels.h"
+#include "analytics/ops/column_buffers.h"
+
+namespace nimbus::analytics::detail {
+
+namespace {
+
+struct Moments {
+  int64_t count = 0;
+  double mean = 0;
+  double m2 = 0;  // sum of squared deviations from the mean
+
+  void add(double x) {
+    ++count;
+    const double delta = x - mean;
+    mean += delta / static_cast<double>(count);
+    m2 += delta * (x - mean);
+  }
+};
+
+struct CoMoments {
+  int64_t count = 0;
+  double mean_x = 0, mean_y = 0;
+  double m2_x = 0, m2_y = 0, c_xy = 0;
+
+  void add(double y, double x) {
+    ++count;
+    const auto n = static_cast<double>(count);
+    const double dx = x - mean_x;
+    const double dy = y - mean_y;
+    mean_x += dx / n;
+    mean_y += dy / n;
+    m2_x += dx * (x - mean_x);
+    m2_y += dy * (y - mean_y);
+    c_xy += dx * (y - mean_y);
+  }
+};
+
+template <typename F>
+void with_doubles(const Column& column, const F& f) {
+  with_numeric_values(column, [&](const auto* values) {
+    f([values](int64_t row) { return static_cast<double>(values[row]); });
+  });
+}
+
+}  // namespace
+
+Column aggregate_variance(const GroupedRows& rows, const Column& input, AggregateFunction function) {
+  std::vector<Moments> moments(static_cast<size_t>(rows.num_groups));
+  with_doubles(input, [&](const auto& value) {
+    rows.for_each_row([&](int64_t row, int64_t group) {
+      if (input.is_valid(row)) moments[static_cast<size_t>(group)].add(value(row));
+    });
+  });
+  const bool sample = function == AggregateFunction::var_samp || function == AggregateFunction::stddev_samp;
+  const bool root = function == AggregateFunction::stddev_samp || function == AggregateFunction::stddev_pop;
+  std::vector<double> out(moments.size(), 0.0);
+  std::vector<uint8_t> valid(moments.size(), 0);
+  for (size_t g = 0; g < moments.size(); ++g) {
+    const int64_t n = moments[g].count;
+    if (n == 0 || (sample && n < 2)) continue;
+    const double variance = moments[g].m2 / static_cast<double>(sample ? n - 1 : n);
+    out[g] = root ? std::sqrt(variance) : variance;
+    valid[g] = 1;
+  }
+  return fixed_column(DataType::float64, out, valid);
+}
+
+Column aggregate_corr(const GroupedRows& rows, const Column& y, const Column& x) {
+  std::vector<CoMoments> moments(static_cast<size_t>(rows.num_groups));
+  with_doubles(y, [&](const auto& y_value) {
+    with_doubles(x, [&](const auto& x_value) {
+      rows.for_each_row([&](int64_t row, int64_t group) {
+        if (y.is_valid(row) && x.is_valid(row)) moments[static_cast<size_t>(group)].add(y_value(row), x_value(row));
+      });
+    });
+  });
+  std::vector<double> out(moments.size(), 0.0);
+  std::vector<uint8_t> valid(moments.size(), 0);
+  for (size_t g = 0; g < moments.size(); ++g) {
+    const CoMoments& m = moments[g];
+    if (m.count < 2) continue;
+    // covar_pop / (stddev_pop(x) * stddev_pop(y)); the counts cancel but are kept to follow
+    // DuckDB's arithmetic.
+    const auto n = static_cast<double>(m.count);
+    const double denominator = std::sqrt(m.m2_x / n) * std::sqrt(m.m2_y / n);
+    if (denominator == 0) continue;
+    out[g] = (m.c_xy / n) / denominator;
+    valid[g] = 1;
+  }
+  return fixed_column(DataType::float64, out, valid);
+}
+
+}  // namespace nimbus::analytics::detail

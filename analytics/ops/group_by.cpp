@@ -1,0 +1,123 @@
+#include "analytics/ops/group_by.h"
+
+#include "analytics/ops/aggregate_kernels.h"
+#include "analytics/ops/column_lookup.h"
+#include "analytics/ops/take.h"
+
+namespace nimbus::analytics {
+
+namespace {
+
+// An aggregate with its inputs found and checked.
+struct PlannedAggregate {
+  AggregateFunction function;
+  const Column* input = nullptr;   // null for count(*)
+  const Column* input2 = nullptr;  // corr's x
+  bool distinct = false;
+  std::string label;  // "sum(x)", for errors and as the default output name
+  std::string output;
+};
+
+PlannedAggregate plan(const Table& table, const Aggregate& aggregate) {
+  PlannedAggregate planned;
+  planned.function = aggregate.function;
+  planned.distinct = aggregate.distinct;
+  const bool star = aggregate.function == AggregateFunction::count_star ||
+                    (aggregate.function == AggregateFunction::count && aggregate.input.empty());
+  const std::string name(aggregate_function_name(aggregate.function));
+  if (star) {
+    planned.function = AggregateFunction::count_star;
+    NIMBUS_CHECK(aggregate.input.empty(), "group_by: count_star() takes no input column, got '", aggregate.input, "'");
+    NIMBUS_CHECK(!aggregate.distinct, "group_by: count(*) cannot be DISTINCT; use count(DISTINCT x) with a column");
+    planned.label = "count_star()";
+  } else {
+    NIMBUS_CHECK(!aggregate.input.empty(), "group_by: ", name, " needs an input column");
+    planned.input = &detail::find_column(table, aggregate.input, "group_by", "aggregate input column");
+    planned.label = name + "(" + (aggregate.distinct ? "DISTINCT " : "") + aggregate.input;
+    try {
+      aggregate_result_type(aggregate.function, planned.input->type());
+    } catch (const DTypeError& error) {
+      NIMBUS_THROW(DTypeError, "group_by: ", planned.label, "): ", error.what());
+    }
+    if (aggregate.function == AggregateFunction::corr) {
+      NIMBUS_CHECK(!aggregate.input2.empty(), "group_by: corr(y, x) needs a second input column (input2) for x");
+      planned.input2 = &detail::find_column(table, aggregate.input2, "group_by", "aggregate input column");
+      planned.label += ", " + aggregate.input2;
+      NIMBUS_CHECK_T(DTypeError, is_numeric(planned.input2->type()), "group_by: ", planned.label,
+                     "): corr does not take ", data_type_name(planned.input2->type()),
+                     " input; it takes int32, int64, float32 or float64");
+    } else {
+      NIMBUS_CHECK(aggregate.input2.empty(), "group_by: ", planned.label, "): only corr takes a second input, got '",
+                   aggregate.input2, "'");
+    }
+    planned.label += ")";
+  }
+  planned.output = aggregate.output.empty() ? planned.label : aggregate.output;
+  return planned;
+}
+
+Column run_aggregate(const PlannedAggregate& aggregate, const detail::GroupedRows& all_rows) {
+  detail::GroupedRows rows = all_rows;
+  std::vector<std::vector<int64_t>> distinct_rows;
+  if (aggregate.distinct) {
+    std::vector<Column> inputs{*aggregate.input};
+    if (aggregate.input2) inputs.push_back(*aggregate.input2);
+    distinct_rows = detail::first_distinct_rows(all_rows, inputs);
+    rows.partition_rows = &distinct_rows;
+  }
+  switch (aggregate.function) {
+    case AggregateFunction::count_star: return detail::aggregate_count(rows, nullptr);
+    case AggregateFunction::count: return detail::aggregate_count(rows, aggregate.input);
+    case AggregateFunction::sum: return detail::aggregate_sum(rows, *aggregate.input, aggregate.label);
+    case AggregateFunction::avg: return detail::aggregate_avg(rows, *aggregate.input);
+    case AggregateFunction::var_samp:
+    case AggregateFunction::var_pop:
+    case AggregateFunction::stddev_samp:
+    case AggregateFunction::stddev_pop: return detail::aggregate_variance(rows, *aggregate.input, aggregate.function);
+    case AggregateFunction::median: return detail::aggregate_median(rows, *aggregate.input);
+    case AggregateFunction::corr: return detail::aggregate_corr(rows, *aggregate.input, *aggregate.input2);
+    case AggregateFunction::min:
+    case AggregateFunction::max:
+    case AggregateFunction::first:
+    case AggregateFunction::last:
+    case AggregateFunction::any_value: return detail::aggregate_pick(rows, *aggregate.input, aggregate.function);
+  }
+  NIMBUS_THROW(Error, "group_by: unknown aggregate function");
+}
+
+}  // namespace
+
+Table group_by(const Table& table, const std::vector<std::string>& keys, const std::vector<Aggregate>& aggregates,
+               const ExecOptions& options) {
+  const std::vector<Column> key_columns = detail::find_columns(table, keys, "group_by", "key column");
+  std::vector<PlannedAggregate> planned;
+  for (const Aggregate& aggregate : aggregates) planned.push_back(plan(table, aggregate));
+
+  std::vector<std::string> names = keys;
+  for (const PlannedAggregate& aggregate : planned) names.push_back(aggregate.output);
+  for (size_t i = 0; i < names.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      NIMBUS_CHECK(names[i] != names[j], "group_by: two output columns are named '", names[i],
+                   "'; give the aggregates distinct output names");
+    }
+  }
+
+  // The index points into `encoded`, which therefore lives as long as it.
+  detail::EncodedKeys encoded;
+  detail::GroupIndex index;
+  if (keys.empty()) {
+    index = detail::single_group_index(table.num_rows());
+  } else {
+    encoded = detail::encode_keys(key_columns, detail::NullKeys::group_together, options.threads);
+    index = detail::build_group_index(encoded, options.threads);
+  }
+  const detail::GroupedRows rows{index.num_groups, &index.group_of_row, &index.partition_rows,
+                                 keys.empty() ? 1 : options.threads};
+
+  std::vector<Column> columns;
+  for (const Column& key : key_columns) columns.push_back(take(key, index.first_row, options));
+  for (const PlannedAggregate& aggregate : planned) columns.push_back(run_aggregate(aggregate, rows));
+  return Table(std::move(names), std::move(columns));
+}
+
+}  // namespace nimbus::analytics

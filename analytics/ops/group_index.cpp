@@ -1,0 +1,118 @@
+#include "analytics/ops/group_index.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "analytics/ops/ops_parallel.h"
+
+namespace nimbus::analytics::detail {
+
+namespace {
+
+// Inputs below this many rows use one partition: a hash table that fits in cache beats splitting.
+constexpr int64_t kPartitionRows = 32768;
+constexpr int kPartitionBits = 6;  // 64 partitions: enough to balance 2-32 threads
+constexpr int64_t kScatterGrain = 32768;
+
+size_t partition_of(uint64_t hash, int bits) { return bits == 0 ? 0 : static_cast<size_t>(hash >> (64 - bits)); }
+
+// Step 1 of Note [Partitioned grouping]: rows (except skipped ones) in partition order.
+std::vector<std::vector<int64_t>> scatter_rows(const EncodedKeys& keys, int bits, int threads) {
+  const size_t partitions = size_t{1} << bits;
+  const int64_t pieces = piece_count(keys.rows, threads, kScatterGrain);
+  std::vector<std::vector<int64_t>> counts(static_cast<size_t>(pieces), std::vector<int64_t>(partitions, 0));
+  run_pieces(keys.rows, pieces, threads, [&](int64_t piece, int64_t begin, int64_t end) {
+    std::vector<int64_t>& count = counts[static_cast<size_t>(piece)];
+    for (int64_t i = begin; i < end; ++i) {
+      if (!keys.skipped(i)) ++count[partition_of(keys.hashes[static_cast<size_t>(i)], bits)];
+    }
+  });
+  // Each piece writes its rows of partition p after the rows of the pieces before it.
+  std::vector<std::vector<int64_t>> rows(partitions);
+  for (size_t p = 0; p < partitions; ++p) {
+    int64_t total = 0;
+    for (auto& count : counts) {
+      const int64_t n = count[p];
+      count[p] = total;
+      total += n;
+    }
+    rows[p].resize(static_cast<size_t>(total));
+  }
+  run_pieces(keys.rows, pieces, threads, [&](int64_t piece, int64_t begin, int64_t end) {
+    std::vector<int64_t>& cursor = counts[static_cast<size_t>(piece)];
+    for (int64_t i = begin; i < end; ++i) {
+      if (keys.skipped(i)) continue;
+      const size_t p = partition_of(keys.hashes[static_cast<size_t>(i)], bits);
+      rows[p][static_cast<size_t>(cursor[p]++)] = i;
+    }
+  });
+  return rows;
+}
+
+}  // namespace
+
+GroupIndex build_group_index(const EncodedKeys& keys, int threads) {
+  GroupIndex index;
+  index.partition_bits = keys.rows >= kPartitionRows ? kPartitionBits : 0;
+  index.partition_rows = scatter_rows(keys, index.partition_bits, threads);
+  const size_t partitions = index.partition_rows.size();
+  index.group_of_row.assign(static_cast<size_t>(keys.rows), -1);
+
+  // Step 2: one table per partition; group_of_row holds local ids for now.
+  index.tables.assign(partitions, KeyHashTable(keys));
+  run_tasks(static_cast<int64_t>(partitions), threads, [&](int64_t p) {
+    KeyHashTable& table = index.tables[static_cast<size_t>(p)];
+    for (int64_t row : index.partition_rows[static_cast<size_t>(p)]) {
+      index.group_of_row[static_cast<size_t>(row)] = table.insert(row).first;
+    }
+  });
+
+  // Step 3: number groups by first row.
+  struct FirstRow {
+    int64_t row;
+    size_t partition;
+    int64_t local;
+  };
+  std::vector<FirstRow> firsts;
+  for (size_t p = 0; p < partitions; ++p) {
+    const std::vector<int64_t>& rows = index.tables[p].first_rows();
+    for (size_t local = 0; local < rows.size(); ++local) firsts.push_back({rows[local], p, static_cast<int64_t>(local)});
+  }
+  std::sort(firsts.begin(), firsts.end(), [](const FirstRow& a, const FirstRow& b) { return a.row < b.row; });
+  index.num_groups = static_cast<int64_t>(firsts.size());
+  index.first_row.resize(firsts.size());
+  index.global_id.resize(partitions);
+  for (size_t p = 0; p < partitions; ++p) index.global_id[p].resize(static_cast<size_t>(index.tables[p].size()));
+  for (size_t g = 0; g < firsts.size(); ++g) {
+    index.first_row[g] = firsts[g].row;
+    index.global_id[firsts[g].partition][static_cast<size_t>(firsts[g].local)] = static_cast<int64_t>(g);
+  }
+  run_tasks(static_cast<int64_t>(partitions), threads, [&](int64_t p) {
+    const std::vector<int64_t>& global = index.global_id[static_cast<size_t>(p)];
+    for (int64_t row : index.partition_rows[static_cast<size_t>(p)]) {
+      int64_t& group = index.group_of_row[static_cast<size_t>(row)];
+      group = global[static_cast<size_t>(group)];
+    }
+  });
+  return index;
+}
+
+int64_t GroupIndex::find(const EncodedKeys& probe, int64_t row) const {
+  if (probe.skipped(row)) return -1;
+  const size_t p = partition_bits == 0 ? 0 : static_cast<size_t>(probe.hashes[static_cast<size_t>(row)] >> (64 - partition_bits));
+  const int64_t local = tables[p].find(probe, row);
+  return local < 0 ? -1 : global_id[p][static_cast<size_t>(local)];
+}
+
+GroupIndex single_group_index(int64_t rows) {
+  GroupIndex index;
+  index.num_groups = 1;
+  index.group_of_row.assign(static_cast<size_t>(rows), 0);
+  index.first_row = {0};
+  index.partition_rows.resize(1);
+  index.partition_rows[0].resize(static_cast<size_t>(rows));
+  std::iota(index.partition_rows[0].begin(), index.partition_rows[0].end(), int64_t{0});
+  return index;
+}
+
+}  // namespace nimbus::analytics::detail
