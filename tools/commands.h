@@ -11,5 +11,6 @@ void add_inspect_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
+void add_query_command(CLI::App& app);
 
 }  // namespace nimbus::tools

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   nimbus::tools::add_train_command(app);
   nimbus::tools::add_eval_command(app);
   nimbus::tools::add_predict_command(app);
+  nimbus::tools::add_query_command(app);
   nimbus::tools::add_info_command(app);
   nimbus::tools::add_bench_command(app);
   nimbus::tools::add_inspect_command(app);

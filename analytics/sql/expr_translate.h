@@ -1,0 +1,42 @@
+#pragma once
+// PostgreSQL expression nodes (pg_tree.h) to our expression trees (analytics/expr/expr.h).
+//
+// Column references are resolved by the caller (scopes, qualified names and GROUP BY belong to the
+// statement, not to the expression), and so are aggregate and window calls: the `substitute` hook
+// runs first at every node and may replace it whole (an aggregate by a reference to its result
+// column, a GROUP BY expression by its key column). Errors are SqlErrors pointing at the node.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "analytics/expr/expr.h"
+#include "analytics/sql/pg_tree.h"
+
+namespace nimbus::analytics::sql {
+
+struct ExprContext {
+  std::string_view sql;  // the query text, for error positions and literal text
+  // The expression for a column reference (fields: ["x"] or ["t", "x"]); throws SqlError.
+  std::function<ExprPtr(const std::vector<std::string>& fields, int location)> column;
+  // A replacement for `node`, or nullptr to translate it normally.
+  std::function<ExprPtr(const Json& node)> substitute;
+  // Where the expression sits ("WHERE", "GROUP BY"...), for "aggregate functions are not allowed
+  // in WHERE".
+  std::string clause;
+};
+
+ExprPtr translate_expr(const Json& node, const ExprContext& context);
+
+// The lower-case name of a FuncCall ("sum"), without a "pg_catalog" prefix.
+std::string function_call_name(const Json& func_call);
+// Whether `node` is a call of an aggregate function (count(*), sum(x)...) without OVER.
+bool is_aggregate_call(const Json& node);
+bool is_window_call(const Json& node);
+// Whether an aggregate or window call appears anywhere inside `node`.
+bool contains_aggregate(const Json& node);
+bool contains_window(const Json& node);
+
+// An SQL type name (["pg_catalog", "int8"], ["date"], ...) as our type; SqlError for others.
+DataType type_from_names(const std::vector<std::string>& names, std::string_view sql, int location);
+
+}  // namespace nimbus::analytics::sql
