@@ -9,7 +9,8 @@
 // the keys and one column per distinct aggregate ("__agg0"); then the select list, HAVING and
 // ORDER BY are translated again with each aggregate call replaced by its result column and each
 // GROUP BY expression by its key column. A column outside both is PostgreSQL's error ("must appear
-// in the GROUP BY clause or be used in an aggregate function").
+// in the GROUP BY clause or be used in an aggregate function"). Window calls are computed after
+// that, over the rows the select list sees (Note [Window calls in a SELECT] in window_calls.h).
 #include <algorithm>
 #include <map>
 #include <set>
@@ -26,6 +27,7 @@
 #include "analytics/sql/from_clause.h"
 #include "analytics/sql/query_context.h"
 #include "analytics/sql/sql_error.h"
+#include "analytics/sql/window_calls.h"
 
 namespace nimbus::analytics::sql {
 
@@ -90,9 +92,6 @@ class SelectExecutor {
     collect_select_items();
     grouped_query_ = s_.contains("groupClause") || s_.contains("havingClause") || any_aggregate();
     if (grouped_query_) aggregate();
-    for (const SelectItem& item : items_)
-      if (contains_window(*item.node))
-        throw SqlError("window functions (OVER) are not supported yet", c_.sql, item.location);
     project(grouped_query_);
     if (s_.contains("distinctClause")) apply_distinct();
     order_and_limit();
@@ -120,7 +119,15 @@ class SelectExecutor {
     ec.column = [this](const std::vector<std::string>& fields, int location) {
       return expr::col(input_.columns[resolve_column(input_, fields, c_.sql, location)].physical);
     };
+    ec.substitute = [this](const Json& n) { return window_result(n); };
     return ec;
+  }
+
+  // The column of a window call computed by project(), or nullptr (before then, or another node).
+  ExprPtr window_result(const Json& node) const {
+    if (window_columns_.empty() || !is_window_call(node)) return nullptr;
+    const auto it = window_columns_.find(node.dump());
+    return it == window_columns_.end() ? nullptr : expr::col(it->second);
   }
 
   void apply_where() {
@@ -161,11 +168,13 @@ class SelectExecutor {
       if (has_column(input_, fields)) return input_.columns[resolve_column(input_, fields, c_.sql, -1)].name;
       if (!fields.empty()) return fields.back();
     }
+    if (is_window_call(node)) return window_call_text(node, c_.sql);
     ExprContext ec;
     ec.sql = c_.sql;
     ec.clause = "the select list";
     ec.column = [](const std::vector<std::string>& fields, int) { return expr::col(fields.back()); };
-    ec.substitute = [&ec](const Json& n) -> ExprPtr {
+    ec.substitute = [&ec, this](const Json& n) -> ExprPtr {
+      if (is_window_call(n)) return expr::col(window_call_text(n, c_.sql));
       if (!is_aggregate_call(n)) return nullptr;
       const Json& body = node_body(n);
       if (body.value("agg_star", false)) return expr::call("count_star", {});
@@ -295,6 +304,7 @@ class SelectExecutor {
                      c_.sql, location);
     };
     ec.substitute = [this](const Json& n) -> ExprPtr {
+      if (ExprPtr window = window_result(n)) return window;
       if (is_aggregate_call(n)) {
         const auto it = aggregate_of_node_.find(n.dump());
         if (it != aggregate_of_node_.end()) return expr::col(aggregates_[it->second].spec.output);
@@ -316,6 +326,7 @@ class SelectExecutor {
   // ---- projection, DISTINCT, ORDER BY, LIMIT ----
   void project(bool grouped) {
     source_ = grouped ? grouped_ : input_.table;
+    add_windows(grouped);
     std::vector<std::string> names;
     std::vector<Column> columns;
     const auto add = [&](std::string name, Column column) {
@@ -347,6 +358,22 @@ class SelectExecutor {
     }
     output_ = columns.empty() ? Table() : Table(names, columns);
     visible_ = output_.num_columns();
+  }
+
+  // Window calls in the select list and ORDER BY become columns of source_ (Note [Window calls in
+  // a SELECT]).
+  void add_windows(bool grouped) {
+    std::vector<const Json*> places;
+    for (const SelectItem& item : items_) places.push_back(item.node);
+    if (s_.contains("sortClause")) places.push_back(&s_["sortClause"]);
+    if (std::none_of(places.begin(), places.end(), [](const Json* p) { return contains_window(*p); })) return;
+    if (s_.contains("windowClause"))
+      throw SqlError("named windows (WINDOW w AS ...) are not supported; write the window in OVER (...)", c_.sql,
+                     node_location(s_["windowClause"][0]));
+    WindowColumns windows = add_window_columns(
+        source_, places, grouped ? grouped_context("window functions") : input_context("window functions"));
+    source_ = std::move(windows.rows);
+    window_columns_ = std::move(windows.column_of_call);
   }
 
   void apply_distinct() {
@@ -432,6 +459,7 @@ class SelectExecutor {
   std::vector<std::pair<std::string, std::string>> key_sql_;  // GROUP BY expression text -> key column
   std::vector<AggregateCall> aggregates_;
   std::map<std::string, size_t> aggregate_of_node_;  // a call's JSON -> aggregates_ index
+  std::map<std::string, std::string> window_columns_;  // a window call's JSON -> its column in source_
   Table grouped_, source_, output_;
   int64_t visible_ = 0;
   bool grouped_query_ = false;
