@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "models/config/query_config.h"
 #include "models/config/run_config.h"
 #include "models/config/yaml_section.h"
 #include "runtime/device.h"
@@ -83,27 +84,29 @@ void read_model(YamlSection s, ModelSpec& m, ConfigProblems& problems) {
 }
 
 void read_data(YamlSection s, DataConfig& d, const std::string& base_dir) {
-  s.require("dataset");
-  s.read("dataset", d.dataset, {"digits", "text", "csv", "synthetic"});
+  // `type` is another name for `dataset` (data: {type: query, ...}); the resolved config says dataset.
+  const std::vector<std::string> datasets = {"digits", "text", "csv", "synthetic", "query"};
+  if (!s.has("type")) s.require("dataset");
+  s.read("dataset", d.dataset, datasets);
+  s.read("type", d.dataset, datasets);
+  if (s.has("type") && s.has("dataset"))
+    s.report("type", "give one of dataset and type (type is another name for dataset), not both");
   s.read("batch_size", d.batch_size, 1, 1 << 20);
   s.read("eval_batch_size", d.eval_batch_size, 1, 1 << 20);
   s.read("shuffle", d.shuffle);
   if (d.dataset == "digits" || d.dataset == "text" || d.dataset == "csv") {
     s.require("path");
-    s.read("path", d.path);
-    if (!d.path.empty()) {
-      fs::path p(d.path);
-      if (p.is_relative()) p = fs::path(base_dir) / p;
-      p = p.lexically_normal();
-      std::error_code ec;
-      if (!fs::is_regular_file(p, ec))
-        s.report("path", "file '" + p.string() + "' does not exist" +
-                                             (fs::path(d.path).is_relative() ? " (relative paths start at the config's folder)" : ""));
-      d.path = p.string();
-    }
+    s.read_file_path("path", d.path, base_dir);
   }
-  if (d.dataset == "digits" || d.dataset == "csv") s.read("split_seed", d.split_seed);
+  if (d.dataset == "digits" || d.dataset == "csv" || d.dataset == "query") {
+    s.read("split_seed", d.split_seed);
+    s.read("train_fraction", d.train_fraction, 0.0, 1.0);
+    s.read("val_fraction", d.val_fraction, 0.0, 1.0);
+    if (d.train_fraction + d.val_fraction > 1 + 1e-9)
+      s.report("val_fraction", "train_fraction + val_fraction exceed 1 (the test part gets the rest)");
+  }
   if (d.dataset == "csv") s.read("label", d.label);
+  if (d.dataset == "query") read_query_data(s, d, base_dir);
   if (d.dataset == "synthetic") {
     s.read("kind", d.synthetic_kind, {"classification", "tokens"});
     if (d.synthetic_kind == "classification") s.read("input_shape", d.input_shape, 1);

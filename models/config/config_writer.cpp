@@ -57,8 +57,31 @@ YAML::Node data_node(const DataConfig& d) {
   n["batch_size"] = d.batch_size;
   n["eval_batch_size"] = d.eval_batch_size;
   n["shuffle"] = d.shuffle;
-  if (d.dataset == "digits" || d.dataset == "csv") n["split_seed"] = d.split_seed;
-  if (d.dataset == "csv" && !d.label.empty()) n["label"] = d.label;
+  if (d.dataset == "digits" || d.dataset == "csv" || d.dataset == "query") {
+    n["split_seed"] = d.split_seed;
+    n["train_fraction"] = number(d.train_fraction);
+    n["val_fraction"] = number(d.val_fraction);
+  }
+  if ((d.dataset == "csv" || d.dataset == "query") && !d.label.empty()) n["label"] = d.label;
+  if (d.dataset == "query") {
+    n["sql"] = d.sql;
+    YAML::Node tables(YAML::NodeType::Map);
+    for (const data::QueryTableFile& t : d.tables) {
+      if (t.header) {
+        tables[t.name] = t.path;
+      } else {
+        tables[t.name]["path"] = t.path;
+        tables[t.name]["header"] = false;
+      }
+    }
+    n["tables"] = tables;
+    if (!d.features.empty()) {
+      YAML::Node features(YAML::NodeType::Sequence);
+      for (const std::string& f : d.features) features.push_back(f);
+      features.SetStyle(YAML::EmitterStyle::Flow);
+      n["features"] = features;
+    }
+  }
   if (d.dataset == "synthetic") {
     n["kind"] = d.synthetic_kind;
     if (d.synthetic_kind == "classification") n["input_shape"] = list(d.input_shape);

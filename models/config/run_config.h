@@ -8,31 +8,53 @@
 //   device      auto | cpu | cuda | cuda:N (default auto: a GPU when there is one)
 //   precision   fp32 (bf16 and fp16 mixed precision come with the CUDA backend)
 //   model       kind (mlp | cnn | resnet | gpt) and that kind's keys (models/zoo/model_zoo.h)
-//   data        dataset (digits | text | csv | synthetic), its path and options, batch sizes
+//   data        dataset (digits | text | csv | synthetic | query), its path and options, batch
+//               sizes; `type` is accepted as another name for `dataset`. A query dataset is
+//               {dataset: query, sql, tables: {name: path}, label, features} (Note [Query data])
 //   optimizer   name (sgd | adam | adamw), lr, and that optimizer's keys; grad_clip
 //   schedule    kind (constant | step | cosine), warmup_steps and that kind's keys
 //   training    steps or epochs, log_every, eval_every, eval_batches
 //   checkpoint  dir (the run directory), every, keep
 // Relative data paths are resolved against the folder of the config file, so a config works from
 // any working directory; checkpoint.dir is relative to the working directory.
+//
+// Note [Query data]: `sql` is one SELECT; `tables` maps the names it uses to CSV files (a path, or
+// {path, header: false} for a file without a header row, whose columns are column_1..column_N);
+// `label` names the result's class column; `features` lists feature columns (default: every other
+// numeric column). The loader runs the query while checking the config, so a query error (shown
+// with its place in the query), a missing label or a non-numeric feature is reported with the
+// other problems before any work starts; the result is kept in DataConfig::query_result and the
+// dataset is built on it without running the query again (models/data/query_dataset.h says which
+// columns are shared with the result and which are copied).
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "analytics/table.h"
+#include "models/data/query_dataset.h"
 #include "models/zoo/model_zoo.h"
 
 namespace nimbus::models {
 
 struct DataConfig {
-  std::string dataset = "digits";  // digits | text | csv | synthetic
+  std::string dataset = "digits";  // digits | text | csv | synthetic | query
   std::string path;                // digits, text, csv: the file (absolute after loading)
   int64_t batch_size = 64;
   int64_t eval_batch_size = 256;
   bool shuffle = true;
-  uint64_t split_seed = 0;   // digits, csv: the seeded train/val/test split
+  uint64_t split_seed = 0;   // digits, csv, query: the seeded train/val/test split
+  double train_fraction = 0.8, val_fraction = 0.1;  // digits, csv, query: test gets the rest
   int64_t context = 64;      // text, synthetic tokens: tokens per example
-  std::string label;         // csv: the label column (empty: the last column)
+  std::string label;         // csv: the label column (empty: the last column); query: required
+  // query (Note [Query data])
+  std::string sql;
+  std::vector<data::QueryTableFile> tables;  // paths absolute after loading
+  std::vector<std::string> features;         // empty: every numeric column but the label
+  // The query's result, computed while the config was checked; empty when the config was built
+  // in code, and then load_run_data runs the query itself.
+  std::shared_ptr<const analytics::Table> query_result;
   // synthetic
   std::string synthetic_kind = "classification";  // classification | tokens
   std::vector<int64_t> input_shape = {64};       // synthetic classification: one example's shape
@@ -90,6 +112,9 @@ NIMBUS_API RunConfig load_run_config(const std::string& path, const std::vector<
 // The same from text; `source` names it in messages and `base_dir` resolves relative data paths.
 NIMBUS_API RunConfig parse_run_config(const std::string& yaml, const std::string& source, const std::string& base_dir,
                                       const std::vector<std::string>& overrides = {});
+
+// The options of the query dataset a data section describes.
+NIMBUS_API data::QueryDatasetOptions query_dataset_options(const DataConfig& data);
 
 // The resolved config as YAML (every key, defaults filled in): written into the run directory,
 // and readable by load_run_config.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 
 #include "runtime/error.h"
@@ -72,6 +73,15 @@ YamlSection::YamlSection(YAML::Node node, std::string path, ConfigProblems& prob
     : node_(std::move(node)), path_(std::move(path)), problems_(problems) {}
 
 bool YamlSection::has(const std::string& key) const { return node_.IsMap() && node_[key].IsDefined(); }
+
+bool YamlSection::is_mapping(const std::string& key) const { return has(key) && node_[key].IsMap(); }
+
+std::vector<std::string> YamlSection::keys() const {
+  std::vector<std::string> out;
+  if (!node_.IsMap()) return out;
+  for (const auto& entry : node_) out.push_back(entry.first.as<std::string>());
+  return out;
+}
 
 void YamlSection::bad(const std::string& key, const YAML::Node& value, const std::string& expected) {
   problems_.add(value, key_path(key), "expected " + expected + ", got " + yaml_text(value));
@@ -155,6 +165,37 @@ void YamlSection::read(const std::string& key, std::vector<int64_t>& out, int64_
     items.push_back(v);
   }
   out = std::move(items);
+}
+
+void YamlSection::read(const std::string& key, std::vector<std::string>& out) {
+  note(key);
+  if (!has(key)) return;
+  const YAML::Node value = node_[key];
+  const std::string expected = "a list of distinct names (at least one)";
+  if (!value.IsSequence() || value.size() == 0) return bad(key, value, expected);
+  std::vector<std::string> items;
+  for (const auto& item : value) {
+    if (!item.IsScalar() || item.Scalar().empty()) return bad(key, value, expected);
+    if (std::find(items.begin(), items.end(), item.Scalar()) != items.end())
+      return problems_.add(item, key_path(key), "'" + item.Scalar() + "' is listed twice");
+    items.push_back(item.Scalar());
+  }
+  out = std::move(items);
+}
+
+void YamlSection::read_file_path(const std::string& key, std::string& out, const std::string& base_dir) {
+  namespace fs = std::filesystem;
+  std::string given;
+  read(key, given);
+  if (given.empty()) return;
+  fs::path p(given);
+  if (p.is_relative()) p = fs::path(base_dir) / p;
+  p = p.lexically_normal();
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec))
+    report(key, "file '" + p.string() + "' does not exist" +
+                    (fs::path(given).is_relative() ? " (relative paths start at the config's folder)" : ""));
+  out = p.string();
 }
 
 void YamlSection::report(const std::string& key, const std::string& message) {

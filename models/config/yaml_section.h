@@ -38,6 +38,10 @@ class YamlSection {
   YamlSection(YAML::Node node, std::string path, ConfigProblems& problems);
 
   bool has(const std::string& key) const;
+  // Whether the value of `key` is a mapping (a nested section).
+  bool is_mapping(const std::string& key) const;
+  // The keys present, in file order (for sections whose keys are names the user chooses).
+  std::vector<std::string> keys() const;
   std::string key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
 
   // Each read leaves `out` unchanged when the key is absent or its value is bad.
@@ -47,6 +51,11 @@ class YamlSection {
   void read(const std::string& key, bool& out);
   void read(const std::string& key, std::string& out, const std::vector<std::string>& allowed = {});
   void read(const std::string& key, std::vector<int64_t>& out, int64_t min, bool allow_empty = false);
+  // A list of distinct non-empty names (e.g. column names), at least one.
+  void read(const std::string& key, std::vector<std::string>& out);
+  // A file path: relative paths start at `base_dir` (the config's folder); `out` becomes the
+  // resolved path, and a file that does not exist is reported.
+  void read_file_path(const std::string& key, std::string& out, const std::string& base_dir);
   // A required key: reports it missing when absent.
   void require(const std::string& key);
   // A problem with the value of `key` (placed at its line).

@@ -3,6 +3,7 @@
 #include "models/data/char_text.h"
 #include "models/data/csv_tabular.h"
 #include "models/data/digits.h"
+#include "models/data/query_dataset.h"
 #include "models/data/synthetic.h"
 #include "runtime/error.h"
 
@@ -14,13 +15,21 @@ RunData load_run_data(const DataConfig& c, uint64_t seed) {
     data::DigitsOptions o;
     o.path = c.path;
     o.split_seed = c.split_seed;
+    o.train_fraction = c.train_fraction;
+    o.val_fraction = c.val_fraction;
     out.splits = data::load_digits(o);
   } else if (c.dataset == "csv") {
     data::CsvTabularOptions o;
     o.path = c.path;
     o.label_column = c.label;
     o.split_seed = c.split_seed;
+    o.train_fraction = c.train_fraction;
+    o.val_fraction = c.val_fraction;
     out.splits = data::load_csv_tabular(o);
+  } else if (c.dataset == "query") {
+    // The result the config loader computed while checking the query, when there is one.
+    const data::QueryDatasetOptions o = query_dataset_options(c);
+    out.splits = c.query_result ? data::query_splits(*c.query_result, o) : data::load_query_dataset(o);
   } else if (c.dataset == "text") {
     data::CharTextOptions o;
     o.path = c.path;
@@ -41,7 +50,7 @@ RunData load_run_data(const DataConfig& c, uint64_t seed) {
     o.context = c.context;
     out.splits = data::make_synthetic(o);
   } else {
-    NIMBUS_THROW(ConfigError, "data.dataset: expected digits, text, csv or synthetic, got '", c.dataset, "'");
+    NIMBUS_THROW(ConfigError, "data.dataset: expected digits, text, csv, synthetic or query, got '", c.dataset, "'");
   }
   return out;
 }
