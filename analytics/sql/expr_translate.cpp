@@ -7,6 +7,7 @@
 #include "analytics/expr/expr_builders.h"
 #include "analytics/expr/functions.h"
 #include "analytics/ops/aggregate.h"
+#include "analytics/sql/identifiers.h"
 #include "analytics/sql/sql_error.h"
 
 namespace nimbus::analytics::sql {
@@ -19,10 +20,6 @@ using namespace analytics::expr;
   throw SqlError(message, c.sql, location);
 }
 
-std::string lower(std::string s) {
-  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
 
 // The integer written at `location`. libpg_query's JSON leaves out integer constants whose value
 // is the protobuf default or negative ("-3" and "0" both come out as {"ival": {}}), so the text is
@@ -99,7 +96,7 @@ ExprPtr like(ExprPtr value, const Json& pattern_node, bool negated, bool ignore_
     fail(c, "LIKE takes a constant pattern here", node_location(pattern_node));
   std::string pattern = body["sval"].value("sval", std::string());
   if (ignore_case) {
-    pattern = lower(pattern);
+    pattern = ascii_lower(pattern);
     value = call("lower", {value});
   }
   const bool starts = !pattern.empty() && pattern.front() == '%';
@@ -170,7 +167,7 @@ ExprPtr function_call(const Json& node, const ExprContext& c, int location) {
 
 std::string function_call_name(const Json& func_call) {
   const std::vector<std::string> names = string_list(node_body(func_call).value("funcname", Json::array()));
-  return names.empty() ? std::string() : lower(names.back());
+  return names.empty() ? std::string() : ascii_lower(names.back());
 }
 
 bool is_window_call(const Json& node) { return node_type(node) == "FuncCall" && node_body(node).contains("over"); }
@@ -201,7 +198,7 @@ bool contains_aggregate(const Json& node) { return contains_if(node, is_aggregat
 bool contains_window(const Json& node) { return contains_if(node, is_window_call); }
 
 DataType type_from_names(const std::vector<std::string>& names, std::string_view sql, int location) {
-  const std::string name = names.empty() ? "" : lower(names.back());
+  const std::string name = names.empty() ? "" : ascii_lower(names.back());
   if (name == "int2" || name == "int4" || name == "integer" || name == "int" || name == "smallint") return DataType::int32;
   if (name == "int8" || name == "bigint") return DataType::int64;
   if (name == "float4" || name == "real" || name == "float") return DataType::float32;

@@ -9,6 +9,7 @@
 #include "analytics/ops/join.h"
 #include "analytics/ops/take.h"
 #include "analytics/sql/expr_translate.h"
+#include "analytics/sql/identifiers.h"
 #include "analytics/sql/sql_error.h"
 
 namespace nimbus::analytics::sql {
@@ -18,13 +19,9 @@ namespace {
 // Above this many rows a join without an equality condition is refused rather than materialized.
 constexpr int64_t kMaxCrossJoinRows = int64_t{1} << 27;
 
-std::string lower(std::string s) {
-  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
 
 bool looks_like_file(const std::string& name) {
-  const std::string l = lower(name);
+  const std::string l = ascii_lower(name);
   for (const char* suffix : {".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt"})
     if (l.size() > std::string(suffix).size() && l.compare(l.size() - std::string(suffix).size(), std::string::npos, suffix) == 0)
       return true;
@@ -45,7 +42,7 @@ Relation named_table(const Json& body, const QueryContext& c, int location) {
   const std::string name = body.value("relname", "");
   const std::string alias = alias_of(body);
   const std::string qualifier = alias.empty() ? name : alias;
-  if (const auto it = c.ctes.find(lower(name)); it != c.ctes.end()) return Relation::of(it->second, qualifier);
+  if (const auto it = c.ctes.find(ascii_lower(name)); it != c.ctes.end()) return Relation::of(it->second, qualifier);
   if (auto table = c.catalog->find_table(name)) return Relation::of(*table, qualifier);
   if (looks_like_file(name)) {
     try {
@@ -84,10 +81,10 @@ Relation csv_function(const Json& body, const QueryContext& c) {
     std::string option;
     const Json* value = nullptr;
     if (node_type(args[i]) == "NamedArgExpr") {
-      option = lower(node_body(args[i]).value("name", ""));
+      option = ascii_lower(node_body(args[i]).value("name", ""));
       value = &node_body(args[i])["arg"];
     } else if (node_type(args[i]) == "A_Expr" && node_type(node_body(args[i])["lexpr"]) == "ColumnRef") {
-      option = lower(string_list(node_body(node_body(args[i])["lexpr"]).value("fields", Json::array())).back());
+      option = ascii_lower(string_list(node_body(node_body(args[i])["lexpr"]).value("fields", Json::array())).back());
       value = &node_body(args[i])["rexpr"];
     } else {
       throw SqlError("read_csv options are written name = value", c.sql, node_location(args[i]));

@@ -3,21 +3,15 @@
 #include <map>
 #include <set>
 
+#include "analytics/sql/identifiers.h"
 #include "analytics/sql/sql_error.h"
 
 namespace nimbus::analytics::sql {
 
 namespace {
 
-bool same_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
-
 std::vector<size_t> matches(const Relation& r, const std::vector<std::string>& fields, bool exact) {
-  const auto same = [exact](std::string_view a, std::string_view b) { return exact ? a == b : same_ignoring_case(a, b); };
+  const auto same = [exact](std::string_view a, std::string_view b) { return exact ? a == b : equals_ignoring_case(a, b); };
   std::vector<size_t> found;
   const std::string& name = fields.back();
   for (size_t i = 0; i < r.columns.size(); ++i) {

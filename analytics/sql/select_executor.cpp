@@ -26,6 +26,7 @@
 #include "analytics/sql/expr_translate.h"
 #include "analytics/sql/from_clause.h"
 #include "analytics/sql/query_context.h"
+#include "analytics/sql/identifiers.h"
 #include "analytics/sql/sql_error.h"
 #include "analytics/sql/window_calls.h"
 
@@ -33,10 +34,6 @@ namespace nimbus::analytics::sql {
 
 namespace {
 
-std::string lower(std::string s) {
-  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
 
 // Runs `f`, turning any analytics error into an SqlError at `location`.
 template <typename F>
@@ -108,7 +105,7 @@ class SelectExecutor {
       const Json& body = node_body(cte);
       const Json& query = body["ctequery"];
       if (node_type(query) != "SelectStmt") throw SqlError("unsupported WITH query", c_.sql, node_location(cte));
-      c_.ctes[lower(body.value("ctename", ""))] = execute_select(node_body(query), c_);
+      c_.ctes[ascii_lower(body.value("ctename", ""))] = execute_select(node_body(query), c_);
     }
   }
 
@@ -201,7 +198,7 @@ class SelectExecutor {
         const auto fields = string_list(node_body(item).value("fields", Json::array()));
         if (fields.size() == 1 && !has_column(input_, fields))
           for (const SelectItem& s : items_)
-            if (!s.alias.empty() && lower(s.alias) == lower(fields[0])) node = s.node;
+            if (!s.alias.empty() && ascii_lower(s.alias) == ascii_lower(fields[0])) node = s.node;
       }
       if (contains_aggregate(*node))
         throw SqlError("aggregate functions are not allowed in GROUP BY", c_.sql, node_location(item));
@@ -343,7 +340,7 @@ class SelectExecutor {
         const auto fields = string_list(node_body(*item.node).value("fields", Json::array()));
         bool any = false;
         for (const ScopeColumn& col : input_.columns) {
-          if (col.hidden || (fields.size() == 2 && lower(col.qualifier) != lower(fields[0]))) continue;
+          if (col.hidden || (fields.size() == 2 && ascii_lower(col.qualifier) != ascii_lower(fields[0]))) continue;
           add(col.name, input_.table.column(col.physical));
           any = true;
         }
@@ -428,7 +425,7 @@ class SelectExecutor {
       const auto fields = string_list(node_body(node).value("fields", Json::array()));
       if (fields.size() == 1)
         for (int64_t i = 0; i < visible_; ++i)
-          if (lower(output_.names()[static_cast<size_t>(i)]) == lower(fields[0])) return output_.names()[static_cast<size_t>(i)];
+          if (ascii_lower(output_.names()[static_cast<size_t>(i)]) == ascii_lower(fields[0])) return output_.names()[static_cast<size_t>(i)];
     }
     if (distinct_applied_)
       throw SqlError("with SELECT DISTINCT, ORDER BY expressions must appear in the select list", c_.sql,

@@ -4,15 +4,12 @@
 
 #include "analytics/csv/csv_reader.h"
 #include "analytics/sql/query_context.h"
+#include "analytics/sql/identifiers.h"
 #include "analytics/sql/sql_error.h"
 
 namespace nimbus::analytics {
 
 namespace {
-std::string lower(std::string s) {
-  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
 
 // The options that change what a read gives, as part of the cache key.
 std::string cache_key(const std::string& path, const CsvReadOptions& o) {
@@ -24,14 +21,14 @@ std::string cache_key(const std::string& path, const CsvReadOptions& o) {
 
 void SqlEngine::register_table(const std::string& name, Table table) {
   NIMBUS_CHECK(!name.empty(), "SqlEngine: a table needs a name");
-  csv_files_.erase(lower(name));
-  tables_[lower(name)] = std::move(table);
+  csv_files_.erase(sql::ascii_lower(name));
+  tables_[sql::ascii_lower(name)] = std::move(table);
 }
 
 void SqlEngine::register_csv(const std::string& name, const std::string& path, CsvReadOptions options) {
   NIMBUS_CHECK(!name.empty(), "SqlEngine: a table needs a name");
-  tables_.erase(lower(name));
-  csv_files_[lower(name)] = {path, std::move(options)};
+  tables_.erase(sql::ascii_lower(name));
+  csv_files_[sql::ascii_lower(name)] = {path, std::move(options)};
 }
 
 std::vector<std::string> SqlEngine::table_names() const {
@@ -59,7 +56,7 @@ Table SqlEngine::query(std::string_view text) {
                    statements[0].value("stmt_location", 0));
   sql::Catalog catalog;
   catalog.find_table = [this](const std::string& name) -> std::optional<Table> {
-    const std::string key = lower(name);
+    const std::string key = sql::ascii_lower(name);
     if (const auto it = tables_.find(key); it != tables_.end()) return it->second;
     if (const auto it = csv_files_.find(key); it != csv_files_.end())
       return read_cached(it->second.path, it->second.options);
