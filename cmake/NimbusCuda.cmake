@@ -17,6 +17,15 @@ function(nimbus_find_cuda_runtime)
     target_include_directories(nimbus_cudart_static INTERFACE ${CMAKE_CUDA_TOOLKIT_INCLUDE_DIRECTORIES})
     target_link_libraries(nimbus_cudart_static INTERFACE ${NIMBUS_CUDART_STATIC} Threads::Threads ${CMAKE_DL_LIBS} rt)
   endif()
+  # cuBLAS, shared: only libnimbus_cuda links it, and that module is loaded on first use of a CUDA
+  # device, so CPU-only programs never load it (reasoning in kernels/cuda/gemm.cu).
+  find_library(NIMBUS_CUBLAS cublas
+               HINTS ${CMAKE_CUDA_IMPLICIT_LINK_DIRECTORIES} "${toolkit_root}/lib64"
+                     "${toolkit_root}/targets/${CMAKE_SYSTEM_PROCESSOR}-linux/lib" REQUIRED)
+  if(NOT TARGET nimbus_cublas)
+    add_library(nimbus_cublas INTERFACE IMPORTED GLOBAL)
+    target_link_libraries(nimbus_cublas INTERFACE ${NIMBUS_CUBLAS})
+  endif()
 endfunction()
 if(NOT NIMBUS_CUDA STREQUAL "OFF")
   if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES OR CMAKE_CUDA_ARCHITECTURES STREQUAL "")

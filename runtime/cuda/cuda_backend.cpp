@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/cuda/cuda_kernels.h"
 #include "runtime/backend.h"
 #include "runtime/caching_allocator.h"
 #include "runtime/cuda/cuda_check.h"
@@ -95,6 +96,11 @@ class CudaBackend final : public DeviceBackend {
 extern "C" NIMBUS_API nimbus::DeviceBackend* nimbus_cuda_backend_entry() {
   try {
     static nimbus::cuda::CudaBackend backend;
+    // The CUDA kernels are registered here, when the registry loads this library: not from a
+    // static initialiser (Note [One dispatch point per op]), and before any op can ask for them,
+    // since kernels_for() loads the backend first. Registration only fills a table: no CUDA call.
+    static const bool kernels_registered = (nimbus::cuda::register_kernels(), true);
+    (void)kernels_registered;
     return &backend;
   } catch (...) {
     return nullptr;

@@ -1,0 +1,53 @@
+#pragma once
+// The CUDA kernel library, one file per family; register_cuda.cpp assembles the table.
+//
+// Every kernel here launches on the current stream of the operands' device (runtime/stream.h)
+// with that device made current for the call, and checks the launch. Nothing waits for the GPU:
+// ordering against other work is the stream's job, as on the CPU it is program order.
+//
+// Verification status: these kernels compile for sm_90 in CI, but CI has no GPU. Their parity with
+// the CPU kernels is checked by tests/gpu/ops_parity_test.cpp, which runs only where a device is
+// present; until it has passed on a real GPU, treat a result that differs from the CPU as a bug
+// here, not there.
+#include <cuda_runtime_api.h>
+
+#include "kernels/dispatch.h"
+#include "runtime/cuda/cuda_check.h"
+#include "runtime/cuda/device_scope.h"
+#include "runtime/stream.h"
+
+namespace nimbus::cuda {
+
+// The CUDA stream that work on `device` goes to now (the calling thread's current stream).
+inline cudaStream_t current_cuda_stream(Device device) {
+  return reinterpret_cast<cudaStream_t>(current_stream(device).handle);
+}
+
+// Raises a launch error (bad configuration, missing kernel image for this GPU) at the call that
+// caused it. Errors inside a kernel surface at the next synchronizing call.
+#define NIMBUS_CUDA_CHECK_LAUNCH() NIMBUS_CUDA_CHECK(cudaGetLastError())
+
+constexpr int kBlockSize = 256;  // threads per block of the elementwise and row kernels
+
+inline unsigned blocks_for(int64_t n, int block = kBlockSize) {
+  // Grid-stride loops cover the rest; a cap keeps the grid within limits for any n.
+  constexpr int64_t kMaxBlocks = int64_t{1} << 20;
+  const int64_t b = (n + block - 1) / block;
+  return static_cast<unsigned>(b < 1 ? 1 : (b > kMaxBlocks ? kMaxBlocks : b));
+}
+
+// A dense copy of `t` on its device (itself when already contiguous). The runtime's copy_ does
+// byte copies only, so strided device copies are an elementwise kernel here (elementwise.cu).
+Tensor contiguous_on_device(const Tensor& t);
+
+// Family fills (one per .cu/.cpp file).
+void fill_elementwise_kernels(KernelTable& table);
+void fill_reduction_kernels(KernelTable& table);
+void fill_gemm_kernels(KernelTable& table);
+void fill_nn_kernels(KernelTable& table);
+void fill_optimizer_kernels(KernelTable& table);
+
+// Installs the CUDA table; called once by the backend's entry point (runtime/cuda/cuda_backend.cpp).
+void register_kernels();
+
+}  // namespace nimbus::cuda

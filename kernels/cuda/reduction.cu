@@ -1,0 +1,393 @@
+// CUDA reductions: sum, mean, amax, amin, var, norm over any set of dims and any strides, and
+// argmax/argmin along one dim.
+//
+// Note [Deterministic CUDA reductions]
+// No atomics and no combination in completion order, so a result is bit-identical run to run on
+// one GPU model. The input is seen as K outputs (the kept dims) by R elements (the reduced dims),
+// each side through an OffsetCalculator (Note [CUDA strided indexing]). Three shapes of work, all
+// chosen from the shape alone:
+//  - R <= kThreadPerOutput: one thread reduces one output in element order;
+//  - otherwise a block of kReduceBlock threads per (output, piece): thread t takes elements
+//    t, t + kReduceBlock, ... of its piece in order, then the block combines the per-thread values
+//    in a fixed tree in shared memory;
+//  - few outputs with long reductions are cut into P pieces (P from K and R), each piece's result is
+//    stored, and a second kernel combines the P partials of an output with the same fixed tree.
+// Accumulation is the CPU's (kernels/cpu/reduction_policies.h): double for floating sums, mean,
+// var and norms, int64 for integer sums, the value type itself for amax/amin (exact). var is two
+// passes (the mean, then squared deviations from it). The order of additions differs from the
+// CPU's, so floating sums agree with it to rounding, not bit for bit; extremes and argmax/argmin
+// are exact. The policies below mirror the CPU ones; moving both into kernels/functors/ so that
+// they share one source is planned.
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/offset_calculator.cuh"
+#include "runtime/convert.h"
+
+namespace nimbus::cuda {
+
+namespace {
+
+constexpr int kReduceBlock = 256;
+constexpr int64_t kThreadPerOutput = 32;   // reductions this short run one per thread
+constexpr int64_t kPieceElements = 8192;   // elements per block when an output is split
+constexpr int64_t kMaxPieces = 1024;
+constexpr int64_t kSplitBelowOutputs = 1024;  // outputs are split only when there are fewer
+
+template <typename T>
+constexpr bool kFloating = std::is_floating_point_v<compute_t<T>>;
+
+template <typename V>
+NIMBUS_INLINE bool is_nan(V v) {
+  if constexpr (std::is_floating_point_v<V>) return v != v;
+  else return false;
+}
+
+// ---- accumulation policies (see kernels/cpu/reduction_policies.h) ----
+
+template <typename T>
+struct SumOp {
+  using Acc = std::conditional_t<kFloating<T>, double, int64_t>;
+  NIMBUS_INLINE Acc init() const { return Acc(0); }
+  NIMBUS_INLINE Acc step(Acc a, compute_t<T> x, double) const { return a + static_cast<Acc>(x); }
+  NIMBUS_INLINE Acc combine(Acc a, Acc b) const { return a + b; }
+};
+
+template <typename T, bool kMax>
+struct ExtremeOp {
+  using Acc = compute_t<T>;
+  NIMBUS_INLINE Acc init() const {
+    if constexpr (kFloating<T>)
+      return kMax ? -std::numeric_limits<Acc>::infinity() : std::numeric_limits<Acc>::infinity();
+    else return kMax ? std::numeric_limits<Acc>::lowest() : std::numeric_limits<Acc>::max();
+  }
+  NIMBUS_INLINE Acc step(Acc a, compute_t<T> x, double) const { return combine(a, x); }
+  NIMBUS_INLINE Acc combine(Acc a, Acc x) const {
+    const bool take = (kMax ? x > a : x < a) || is_nan(x);  // a NaN, once seen, stays
+    return take && !is_nan(a) ? x : a;
+  }
+};
+
+template <typename T>
+struct CenteredSquaresOp {
+  using Acc = double;
+  NIMBUS_INLINE Acc init() const { return 0.0; }
+  NIMBUS_INLINE Acc step(Acc a, compute_t<T> x, double c) const {
+    const double d = static_cast<double>(x) - c;
+    return a + d * d;
+  }
+  NIMBUS_INLINE Acc combine(Acc a, Acc b) const { return a + b; }
+};
+
+enum class NormKind { two, one, zero, inf, neg_inf, general };
+
+template <typename T, NormKind kKind>
+struct NormOp {
+  using Acc = double;
+  double p = 2.0;
+  NIMBUS_INLINE Acc init() const {
+    return kKind == NormKind::neg_inf ? std::numeric_limits<double>::infinity() : 0.0;
+  }
+  NIMBUS_INLINE Acc step(Acc a, compute_t<T> value, double) const {
+    const double x = ::fabs(static_cast<double>(value));
+    if constexpr (kKind == NormKind::two) return a + x * x;
+    else if constexpr (kKind == NormKind::one) return a + x;
+    else if constexpr (kKind == NormKind::zero) return a + (x != 0.0 ? 1.0 : 0.0);
+    else if constexpr (kKind == NormKind::general) return a + ::pow(x, p);
+    else return combine(a, x);
+  }
+  NIMBUS_INLINE Acc combine(Acc a, Acc b) const {
+    if constexpr (kKind == NormKind::inf || kKind == NormKind::neg_inf) {
+      if (a != a) return a;
+      if (b != b) return b;
+      return kKind == NormKind::inf ? (a < b ? b : a) : (b < a ? b : a);
+    } else {
+      return a + b;
+    }
+  }
+};
+
+// ---- the geometry ----
+
+struct Geometry {
+  OffsetCalculator<2> kept;     // over the kept dims: offsets in `in` and in `out`
+  OffsetCalculator<1> reduced;  // over the reduced dims: offsets in `in`
+  int64_t K = 1, R = 1;
+};
+
+Geometry make_geometry(const Tensor& out, const Tensor& in, const std::vector<int>& dims) {
+  Shape kept_shape, kept_in, kept_out, red_shape, red_in;
+  for (int d = 0; d < static_cast<int>(in.dim()); ++d) {
+    bool reduced = false;
+    for (int r : dims) reduced = reduced || r == d;
+    if (reduced) {
+      red_shape.push_back(in.size(d));
+      red_in.push_back(in.stride(d));
+    } else {
+      kept_shape.push_back(in.size(d));
+      kept_in.push_back(in.stride(d));
+      kept_out.push_back(out.stride(d));
+    }
+  }
+  Geometry g;
+  g.kept = OffsetCalculator<2>(kept_shape, {&kept_in, &kept_out});
+  g.reduced = OffsetCalculator<1>(red_shape, {&red_in});
+  g.K = shape_numel(kept_shape);
+  g.R = shape_numel(red_shape);
+  return g;
+}
+
+// Where results go: the output tensor at the kept offsets, or a dense array indexed by output.
+template <typename Out>
+struct Sink {
+  Out* data;
+  bool dense;
+};
+
+// ---- kernels ----
+
+template <typename P, typename T, typename Out, typename Finish>
+__global__ void reduce_thread_kernel(P op, Geometry g, const T* in, const double* center, Sink<Out> sink,
+                                     Finish finish) {
+  const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  for (int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < g.K; k += step) {
+    const auto ko = g.kept.get(k);
+    const double c = center ? center[k] : 0.0;
+    typename P::Acc a = op.init();
+    for (int64_t r = 0; r < g.R; ++r) a = op.step(a, static_cast<compute_t<T>>(in[ko[0] + g.reduced.get(r)[0]]), c);
+    sink.data[sink.dense ? k : ko[1]] = convert<Out>(finish(a));
+  }
+}
+
+// Combines the block's per-thread values in a fixed tree; thread 0 gets the result.
+template <typename P>
+__device__ typename P::Acc block_combine(const P& op, typename P::Acc v) {
+  __shared__ typename P::Acc buf[kReduceBlock];
+  buf[threadIdx.x] = v;
+  __syncthreads();
+  for (int w = kReduceBlock / 2; w > 0; w /= 2) {
+    if (static_cast<int>(threadIdx.x) < w) buf[threadIdx.x] = op.combine(buf[threadIdx.x], buf[threadIdx.x + w]);
+    __syncthreads();
+  }
+  const typename P::Acc result = buf[0];
+  __syncthreads();  // buf is reused by the next task of this block
+  return result;
+}
+
+// Task = (output k, piece p) of P pieces. With P == 1 the finished value goes to the sink;
+// otherwise the raw accumulator goes to partial[k * P + p].
+template <typename P, typename T, typename Out, typename Finish>
+__global__ void reduce_block_kernel(P op, Geometry g, int64_t pieces, const T* in, const double* center,
+                                    Sink<Out> sink, typename P::Acc* partial, Finish finish) {
+  const int64_t piece_len = (g.R + pieces - 1) / pieces;
+  for (int64_t task = blockIdx.x; task < g.K * pieces; task += gridDim.x) {
+    const int64_t k = task / pieces, p = task % pieces;
+    const auto ko = g.kept.get(k);
+    const double c = center ? center[k] : 0.0;
+    const int64_t r0 = p * piece_len, r1 = r0 + piece_len < g.R ? r0 + piece_len : g.R;
+    typename P::Acc a = op.init();
+    for (int64_t r = r0 + threadIdx.x; r < r1; r += kReduceBlock)
+      a = op.step(a, static_cast<compute_t<T>>(in[ko[0] + g.reduced.get(r)[0]]), c);
+    a = block_combine(op, a);
+    if (threadIdx.x == 0) {
+      if (pieces == 1) sink.data[sink.dense ? k : ko[1]] = convert<Out>(finish(a));
+      else partial[task] = a;
+    }
+  }
+}
+
+template <typename P, typename Out, typename Finish>
+__global__ void combine_pieces_kernel(P op, Geometry g, int64_t pieces, const typename P::Acc* partial,
+                                      Sink<Out> sink, Finish finish) {
+  for (int64_t k = blockIdx.x; k < g.K; k += gridDim.x) {
+    typename P::Acc a = op.init();
+    for (int64_t p = threadIdx.x; p < pieces; p += kReduceBlock) a = op.combine(a, partial[k * pieces + p]);
+    a = block_combine(op, a);
+    if (threadIdx.x == 0) sink.data[sink.dense ? k : g.kept.get(k)[1]] = convert<Out>(finish(a));
+  }
+}
+
+// Runs policy `op` over the geometry and writes finish(acc) to the sink.
+template <typename P, typename T, typename Out, typename Finish>
+void run(const P& op, const Geometry& g, const T* in, const double* center, Sink<Out> sink, Device device,
+         const Finish& finish) {
+  if (g.K == 0) return;
+  const cudaStream_t stream = current_cuda_stream(device);
+  if (g.R <= kThreadPerOutput) {
+    reduce_thread_kernel<<<blocks_for(g.K), kBlockSize, 0, stream>>>(op, g, in, center, sink, finish);
+    NIMBUS_CUDA_CHECK_LAUNCH();
+    return;
+  }
+  int64_t pieces = 1;
+  if (g.K < kSplitBelowOutputs) pieces = std::min(kMaxPieces, (g.R + kPieceElements - 1) / kPieceElements);
+  if (pieces < 1) pieces = 1;
+  using Acc = typename P::Acc;
+  Tensor partial;  // freed in stream order: the allocator reuses it only after this stream's work
+  if (pieces > 1) partial = empty({g.K * pieces * static_cast<int64_t>(sizeof(Acc))}, {DType::u8, device});
+  Acc* const pp = pieces > 1 ? static_cast<Acc*>(partial.data_ptr()) : nullptr;
+  reduce_block_kernel<<<blocks_for(g.K * pieces, 1), kReduceBlock, 0, stream>>>(op, g, pieces, in, center, sink, pp,
+                                                                               finish);
+  NIMBUS_CUDA_CHECK_LAUNCH();
+  if (pieces > 1) {
+    combine_pieces_kernel<<<blocks_for(g.K, 1), kReduceBlock, 0, stream>>>(op, g, pieces, pp, sink, finish);
+    NIMBUS_CUDA_CHECK_LAUNCH();
+  }
+}
+
+struct Same {
+  template <typename A> NIMBUS_INLINE A operator()(A a) const { return a; }
+};
+struct DivideBy {
+  double divisor;
+  NIMBUS_INLINE double operator()(double a) const { return a / divisor; }
+};
+struct Sqrt {
+  NIMBUS_INLINE double operator()(double a) const { return ::sqrt(a); }
+};
+struct Root {
+  double inv_p;
+  NIMBUS_INLINE double operator()(double a) const { return ::pow(a, inv_p); }
+};
+
+template <typename T, NormKind kKind, typename Finish>
+void norm_into(const Tensor& out, const Geometry& g, const T* x, double p, const Finish& finish) {
+  NormOp<T, kKind> op;
+  op.p = p;
+  run(op, g, x, nullptr, Sink<T>{static_cast<T*>(out.data_ptr()), false}, out.device(), finish);
+}
+
+void reduce_kernel(ReduceOp op, const Tensor& out, const Tensor& in, const std::vector<int>& dims,
+                   const ReduceArgs& args) {
+  const Geometry g = make_geometry(out, in, dims);
+  if (g.K == 0) return;
+  DeviceScope scope(in.device().index);
+  const Device device = in.device();
+  const double n = static_cast<double>(g.R);
+  NIMBUS_DISPATCH(in.dtype(), "reduce", [&]<typename T>() {
+    const T* x = static_cast<const T*>(in.data_ptr());
+    const Sink<T> to_out{static_cast<T*>(out.data_ptr()), false};
+    switch (op) {
+      case ReduceOp::sum:
+        if constexpr (kFloating<T>) return run(SumOp<T>{}, g, x, nullptr, to_out, device, Same{});
+        else return run(SumOp<T>{}, g, x, nullptr, Sink<int64_t>{static_cast<int64_t*>(out.data_ptr()), false}, device,
+                        Same{});
+      case ReduceOp::amax: return run(ExtremeOp<T, true>{}, g, x, nullptr, to_out, device, Same{});
+      case ReduceOp::amin: return run(ExtremeOp<T, false>{}, g, x, nullptr, to_out, device, Same{});
+      default: break;
+    }
+    if constexpr (kFloating<T>) {
+      switch (op) {
+        case ReduceOp::mean: return run(SumOp<T>{}, g, x, nullptr, to_out, device, DivideBy{n});
+        case ReduceOp::var: {
+          // Pass 1: the mean of every output, in double. Pass 2: squared deviations from it.
+          const Tensor mean = empty({g.K}, {DType::f64, device});
+          double* const pm = static_cast<double*>(mean.data_ptr());
+          run(SumOp<T>{}, g, x, nullptr, Sink<double>{pm, true}, device, DivideBy{n});
+          // As PyTorch: the divisor is max(0, N - correction), so too few elements give nan or inf.
+          const double divisor = std::max(0.0, n - static_cast<double>(args.correction));
+          return run(CenteredSquaresOp<T>{}, g, x, pm, to_out, device, DivideBy{divisor});
+        }
+        case ReduceOp::norm: {
+          const double p = args.p;
+          if (p == 2.0) return norm_into<T, NormKind::two>(out, g, x, p, Sqrt{});
+          if (p == 1.0) return norm_into<T, NormKind::one>(out, g, x, p, Same{});
+          if (p == 0.0) return norm_into<T, NormKind::zero>(out, g, x, p, Same{});
+          if (std::isinf(p)) {
+            if (p > 0) return norm_into<T, NormKind::inf>(out, g, x, p, Same{});
+            return norm_into<T, NormKind::neg_inf>(out, g, x, p, Same{});
+          }
+          return norm_into<T, NormKind::general>(out, g, x, p, Root{1.0 / p});
+        }
+        default: break;
+      }
+    }
+    NIMBUS_THROW(DTypeError, "reduce op ", static_cast<int>(op), " is not defined for ", dtype_name(in.dtype()));
+  });
+}
+
+// ---- argmax / argmin ----
+
+// The first index of the best value; a NaN beats every number and the first NaN beats later ones
+// (PyTorch's rule). Index -1 marks "no element yet". The rule is a total order on (value, index),
+// so any combination tree gives the sequential scan's answer.
+template <typename C, bool kMax>
+struct Best {
+  C value;
+  int64_t index;
+
+  NIMBUS_INLINE static bool beats(C x, int64_t xi, C v, int64_t vi) {
+    if (xi < 0) return false;
+    if (vi < 0) return true;
+    if (is_nan(v)) return is_nan(x) && xi < vi;
+    if (is_nan(x)) return true;
+    if (kMax ? x > v : x < v) return true;
+    return x == v && xi < vi;
+  }
+};
+
+template <typename T, bool kMax>
+__global__ void arg_reduce_kernel(OffsetCalculator<2> lines, int64_t K, int64_t n, int64_t s, const T* in,
+                                  int64_t* out) {
+  using C = compute_t<T>;
+  using B = Best<C, kMax>;
+  __shared__ C values[kReduceBlock];
+  __shared__ int64_t indices[kReduceBlock];
+  for (int64_t k = blockIdx.x; k < K; k += gridDim.x) {
+    const auto ko = lines.get(k);
+    C best = C(0);
+    int64_t bi = -1;
+    for (int64_t i = threadIdx.x; i < n; i += kReduceBlock) {
+      const C x = static_cast<C>(in[ko[0] + i * s]);
+      if (B::beats(x, i, best, bi)) {
+        best = x;
+        bi = i;
+      }
+    }
+    values[threadIdx.x] = best;
+    indices[threadIdx.x] = bi;
+    __syncthreads();
+    for (int w = kReduceBlock / 2; w > 0; w /= 2) {
+      const int t = threadIdx.x;
+      if (t < w && B::beats(values[t + w], indices[t + w], values[t], indices[t])) {
+        values[t] = values[t + w];
+        indices[t] = indices[t + w];
+      }
+      __syncthreads();
+    }
+    if (threadIdx.x == 0) out[ko[1]] = indices[0];
+    __syncthreads();
+  }
+}
+
+void arg_reduce_kernel_host(bool is_max, const Tensor& out, const Tensor& in, int dim) {
+  Shape kept_shape, kept_in, kept_out;
+  for (int d = 0; d < static_cast<int>(in.dim()); ++d) {
+    if (d == dim) continue;
+    kept_shape.push_back(in.size(d));
+    kept_in.push_back(in.stride(d));
+    kept_out.push_back(out.stride(d));
+  }
+  const OffsetCalculator<2> lines(kept_shape, {&kept_in, &kept_out});
+  const int64_t K = shape_numel(kept_shape), n = in.size(dim), s = in.stride(dim);
+  if (K == 0) return;
+  DeviceScope scope(in.device().index);
+  const cudaStream_t stream = current_cuda_stream(in.device());
+  NIMBUS_DISPATCH(in.dtype(), is_max ? "argmax" : "argmin", [&]<typename T>() {
+    const T* x = static_cast<const T*>(in.data_ptr());
+    int64_t* o = static_cast<int64_t*>(out.data_ptr());
+    if (is_max) arg_reduce_kernel<T, true><<<blocks_for(K, 1), kReduceBlock, 0, stream>>>(lines, K, n, s, x, o);
+    else arg_reduce_kernel<T, false><<<blocks_for(K, 1), kReduceBlock, 0, stream>>>(lines, K, n, s, x, o);
+    NIMBUS_CUDA_CHECK_LAUNCH();
+  });
+}
+
+}  // namespace
+
+void fill_reduction_kernels(KernelTable& table) {
+  table.reduce = reduce_kernel;
+  table.arg_reduce = arg_reduce_kernel_host;
+}
+
+}  // namespace nimbus::cuda

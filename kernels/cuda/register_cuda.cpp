@@ -1,0 +1,18 @@
+// Assembles the CUDA kernel table. Entries left null (convolution, pooling, attention, indexing,
+// cumsum, embedding, dropout, BCE) make the public op raise "<op>: not implemented on cuda:N"
+// (NIMBUS_KERNEL in kernels/dispatch.h) until their kernels land.
+#include "kernels/cuda/cuda_kernels.h"
+
+namespace nimbus::cuda {
+
+void register_kernels() {
+  KernelTable table;
+  fill_elementwise_kernels(table);
+  fill_reduction_kernels(table);
+  fill_gemm_kernels(table);
+  fill_nn_kernels(table);
+  fill_optimizer_kernels(table);
+  nimbus::register_kernels(DeviceType::cuda, table);
+}
+
+}  // namespace nimbus::cuda
