@@ -41,6 +41,17 @@ class NIMBUS_API DeviceBackend {
                           const Stream& stream) = 0;
 };
 
+class Tensor;
+
+// Element copies within one device: strided, from a broadcast (expanded) source, converting dtypes.
+// The runtime does these itself on the CPU; for a device whose kernels live in a library of their
+// own, that library registers one when it loads (the CUDA kernels do, from the backend's entry
+// point). Tensor::copy_ uses it for same-device copies and to prepare cross-device ones.
+using DeviceElementCopy = void (*)(const Tensor& dst, const Tensor& src);
+NIMBUS_API void register_device_element_copy(DeviceType type, DeviceElementCopy copy);
+// The registered copy, or nullptr.
+NIMBUS_API DeviceElementCopy device_element_copy(DeviceType type);
+
 // The backend for a device type, or nullptr when it is not available (e.g. CUDA not loadable).
 NIMBUS_API DeviceBackend* find_backend(DeviceType type);
 // Like find_backend, but throws DeviceError naming the device when it is absent or out of range.

@@ -2,6 +2,8 @@
 // See Note [Backend registry] in backend.h.
 #include <dlfcn.h>
 
+#include <array>
+#include <atomic>
 #include <mutex>
 #include <string>
 
@@ -86,6 +88,20 @@ DeviceBackend& backend_for(Device device) {
 }
 
 std::string cuda_backend_status() { return cuda_backend_once().status; }
+
+namespace {
+std::array<std::atomic<DeviceElementCopy>, kNumDeviceTypes> element_copies{};
+}  // namespace
+
+void register_device_element_copy(DeviceType type, DeviceElementCopy copy) {
+  element_copies[static_cast<size_t>(type)].store(copy);
+}
+
+DeviceElementCopy device_element_copy(DeviceType type) {
+  // Asking about a device type loads its backend, whose entry point registers the copy.
+  if (type != DeviceType::cpu) find_backend(type);
+  return element_copies[static_cast<size_t>(type)].load();
+}
 
 Allocator& allocator_for(Device device) { return backend_for(device).allocator(device.index); }
 

@@ -38,16 +38,29 @@ void Tensor::copy_(const Tensor& src) const {
   buffer_.bump_version();
   const Tensor source = src.shape() == shape_ ? src : src.expand(shape_);
   if (device().is_cpu() && source.device().is_cpu()) return copy_on_cpu(*this, source);
-  // Across devices (or on a device without an elementwise kernel yet): same dtype, dense bytes.
-  NIMBUS_CHECK_T(DeviceError, dtype_ == source.dtype() && is_contiguous(), "copy_: copying ", source.dtype(),
-                 " on ", source.device(), " into ", dtype_, " on ", device(),
-                 " needs a contiguous destination of the same dtype");
-  Tensor dense = source;
-  if (!dense.is_contiguous() || dense.shape() != shape_) {
-    NIMBUS_CHECK_T(DeviceError, dense.device().is_cpu(), "copy_: a strided copy on ", dense.device(),
-                   " is not supported");
-    dense = dense.contiguous();
+  if (device() == source.device()) {
+    if (const DeviceElementCopy copy = device_element_copy(device().type)) return copy(*this, source);
   }
+  // Across devices: dense bytes of one dtype move; conversions, strides and broadcasts are
+  // settled first on whichever side can do them (the CPU always can; a device once its kernels
+  // registered an element copy).
+  const bool source_can_reshape = source.device().is_cpu() || device_element_copy(source.device().type) != nullptr;
+  const bool dest_can_reshape = device().is_cpu() || device_element_copy(device().type) != nullptr;
+  Tensor dense = source;
+  if (dense.dtype() != dtype_ && source_can_reshape) dense = dense.to(dtype_);
+  if ((!dense.is_contiguous() || dense.shape() != shape_) && source_can_reshape) dense = dense.contiguous();
+  if (!is_contiguous() && dest_can_reshape && dense.device() != device()) {
+    Tensor staged = empty(shape_, {dtype_, device()});
+    staged.copy_(dense);
+    copy_(staged);
+    return;
+  }
+  NIMBUS_CHECK_T(DeviceError, dtype_ == dense.dtype() && is_contiguous(), "copy_: copying ", source.dtype(),
+                 " on ", source.device(), " into ", dtype_, " on ", device(),
+                 " needs a contiguous destination of the same dtype (no element-copy kernel is registered for ",
+                 source.device().is_cpu() ? device() : source.device(), ")");
+  NIMBUS_CHECK_T(DeviceError, dense.is_contiguous() && dense.shape() == shape_, "copy_: a strided copy on ",
+                 dense.device(), " is not supported (no element-copy kernel is registered)");
   const bool to_device = !device().is_cpu(), from_device = !dense.device().is_cpu();
   const Device on = to_device ? device() : dense.device();
   backend_for(on).copy_bytes(data_ptr(), to_device, dense.data_ptr(), from_device, numel() * element_size(),

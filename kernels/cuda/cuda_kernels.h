@@ -36,9 +36,12 @@ inline unsigned blocks_for(int64_t n, int block = kBlockSize) {
   return static_cast<unsigned>(b < 1 ? 1 : (b > kMaxBlocks ? kMaxBlocks : b));
 }
 
-// A dense copy of `t` on its device (itself when already contiguous). The runtime's copy_ does
-// byte copies only, so strided device copies are an elementwise kernel here (elementwise.cu).
+// A dense copy of `t` on its device (itself when already contiguous), without a round trip through
+// the runtime (the kernels call it while they run).
 Tensor contiguous_on_device(const Tensor& t);
+// dst = src element by element on one device: any strides, a broadcast source, any two dtypes
+// (registered with the runtime as the CUDA element copy, see runtime/backend.h).
+void element_copy(const Tensor& dst, const Tensor& src);
 
 // Family fills (one per .cu/.cpp file).
 void fill_elementwise_kernels(KernelTable& table);

@@ -126,6 +126,20 @@ struct CopyApply {
 
 }  // namespace
 
+void element_copy(const Tensor& dst, const Tensor& src) {
+  if (dst.dtype() == src.dtype()) {
+    NIMBUS_DISPATCH(dst.dtype(), "copy", [&]<typename T>() {
+      const CopyApply<T> apply{static_cast<T*>(dst.data_ptr()), static_cast<const T*>(src.data_ptr())};
+      launch_elementwise<2>({&dst, &src}, apply);
+    });
+    return;
+  }
+  // Converting: through the source's compute type, as the CPU's copy does (runtime/convert.h).
+  NIMBUS_DISPATCH(src.dtype(), "copy", [&]<typename From>() {
+    NIMBUS_DISPATCH(dst.dtype(), "copy", [&]<typename To>() { unary_loop<From, To>(dst, src, Identity{}); });
+  });
+}
+
 Tensor contiguous_on_device(const Tensor& t) {
   if (t.is_contiguous()) return t;
   Tensor out = empty(t.shape(), {t.dtype(), t.device()});

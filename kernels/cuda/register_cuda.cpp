@@ -2,6 +2,7 @@
 // cumsum, embedding, dropout, BCE) make the public op raise "<op>: not implemented on cuda:N"
 // (NIMBUS_KERNEL in kernels/dispatch.h) until their kernels land.
 #include "kernels/cuda/cuda_kernels.h"
+#include "runtime/backend.h"
 
 namespace nimbus::cuda {
 
@@ -13,6 +14,8 @@ void register_kernels() {
   fill_nn_kernels(table);
   fill_optimizer_kernels(table);
   nimbus::register_kernels(DeviceType::cuda, table);
+  // Tensor::copy_ on a CUDA device (dtype conversion, strided and broadcast copies) runs here.
+  nimbus::register_device_element_copy(DeviceType::cuda, element_copy);
 }
 
 }  // namespace nimbus::cuda

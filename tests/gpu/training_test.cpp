@@ -3,9 +3,8 @@
 // runs do not round alike (GEMM sums in another order), so the check is the outcome: validation
 // accuracy within a few points of the CPU's and above what an untrained model reaches.
 // Skipped without a CUDA device (and not built without the models library).
-// Expected to fail on a GPU until the runtime converts dtypes on the device: the loss's mean
-// reduction converts its i64 count to f32 there (kernels/nn_loss.cpp), and the runtime's copy_
-// only moves bytes of one dtype between devices today. The failure names the copy.
+// The loss's mean reduction converts its i64 count to f32 on the device (kernels/nn_loss.cpp):
+// that runs through the CUDA element copy the kernels register with the runtime.
 #include <gtest/gtest.h>
 
 #if NIMBUS_TEST_MODELS
