@@ -49,7 +49,7 @@ struct CsvReadOptions {
   bool keep_locations = false;
   // Parsing threads; 0 means all (max_threads()). The result does not depend on it.
   int threads = 0;
-  // Bytes per parallel chunk; 0 picks size / threads (at least 1 MiB). Tests set it small.
+  // Bytes per parallel chunk; 0 picks size / (4 * threads) (at least 1 MiB). Tests set it small.
   int64_t chunk_bytes = 0;
 };
 

@@ -66,7 +66,108 @@ std::string parse_float(std::string_view text, DataType type, bool allow_non_fin
   return {};
 }
 
+// "[+-]digits" with 1 to 18 digits: always in int64's range, and read exactly as from_chars would
+// (a '+' in front of a digit is allowed, as in without_plus). False means "ask from_chars".
+bool plain_integer(std::string_view text, int64_t& value) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  bool negative = false;
+  if (p != end && (*p == '-' || *p == '+')) negative = *p++ == '-';
+  const auto digits = end - p;
+  if (digits < 1 || digits > 18) return false;
+  uint64_t magnitude = 0;
+  for (; p != end; ++p) {
+    const auto digit = static_cast<unsigned>(*p - '0');
+    if (digit > 9) return false;
+    magnitude = magnitude * 10 + digit;
+  }
+  value = negative ? -static_cast<int64_t>(magnitude) : static_cast<int64_t>(magnitude);
+  return true;
+}
+
+// "[+-]digits[.digits]" with at most 15 digits in all: the digits as an integer w < 2^53 and the
+// power 10^k are both exact doubles, so the one division w / 10^k is correctly rounded, which is
+// what from_chars returns too (Clinger's fast path). False means "ask from_chars".
+bool plain_decimal(std::string_view text, double& value) {
+  static constexpr double kPowers[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  bool negative = false;
+  if (p != end && (*p == '-' || *p == '+')) negative = *p++ == '-';
+  uint64_t mantissa = 0;
+  int digits = 0, fraction = -1;  // fraction: digits after the point, -1 before it
+  const char* const first = p;
+  for (; p != end; ++p) {
+    const auto digit = static_cast<unsigned>(*p - '0');
+    if (digit <= 9) {
+      mantissa = mantissa * 10 + digit;
+      ++digits;
+      if (fraction >= 0) ++fraction;
+    } else if (*p == '.' && fraction < 0 && p != first) {
+      fraction = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0 || digits > 15 || fraction == 0) return false;  // "", too long, "1."
+  const double magnitude = static_cast<double>(mantissa) / kPowers[fraction < 0 ? 0 : fraction];
+  value = negative ? -magnitude : magnitude;
+  return true;
+}
+
 }  // namespace
+
+bool parse_scalar(std::string_view text, DataType type, bool allow_non_finite, Scalar& value) {
+  switch (type) {
+    case DataType::int32: {
+      int64_t wide = 0;
+      const size_t sign = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+      if (text.size() - sign <= 9 && plain_integer(text, wide)) {  // at most 9 digits: fits
+        value.i32 = static_cast<int32_t>(wide);
+        return true;
+      }
+      return parse_number(text, value.i32) == Outcome::ok;
+    }
+    case DataType::int64:
+      if (plain_integer(text, value.i64)) return true;
+      return parse_number(text, value.i64) == Outcome::ok;
+    case DataType::float64:
+      if (plain_decimal(text, value.f64)) return true;
+      return parse_float(text, type, allow_non_finite, value.f64).empty();
+    case DataType::float32: return parse_float(text, type, allow_non_finite, value.f32).empty();
+    case DataType::boolean: {
+      const bool is_true = equals_ignoring_case(text, "true");
+      value.b = is_true;
+      return is_true || equals_ignoring_case(text, "false");
+    }
+    case DataType::date32: {
+      const auto days = parse_date(text);
+      if (days) value.i32 = *days;
+      return days.has_value();
+    }
+    case DataType::timestamp: {
+      auto micros = parse_timestamp(text);
+      if (!micros) {
+        if (const auto days = parse_date(text)) micros = int64_t{*days} * 86400 * 1000000;
+      }
+      if (micros) value.i64 = *micros;
+      return micros.has_value();
+    }
+    case DataType::string: return false;
+  }
+  return false;
+}
+
+bool fits_inferred(std::string_view text, DataType type, bool allow_non_finite, Scalar& value) {
+  switch (type) {
+    case DataType::int32:
+    case DataType::int64:
+    case DataType::float64: return parse_scalar(text, type, allow_non_finite, value);
+    default:
+      return (candidate_types(text, allow_non_finite) & type_bit(type)) != 0 &&
+             parse_scalar(text, type, allow_non_finite, value);
+  }
+}
 
 uint8_t candidate_types(std::string_view text, bool allow_non_finite) {
   if (text.empty()) return kStringBit;

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "analytics/column_builder.h"
+#include "runtime/macros.h"
 
 namespace nimbus::analytics::csv {
 
@@ -20,13 +21,30 @@ enum TypeBit : uint8_t {
 };
 inline constexpr uint8_t kAllTypeBits = 127;
 
-uint8_t candidate_types(std::string_view text, bool allow_non_finite);
+NIMBUS_API uint8_t candidate_types(std::string_view text, bool allow_non_finite);
 // The first type in the mask; a column with no values (all ones) is string.
-DataType inferred_type(uint8_t mask);
-uint8_t type_bit(DataType type);  // float32 counts as float64
+NIMBUS_API DataType inferred_type(uint8_t mask);
+NIMBUS_API uint8_t type_bit(DataType type);  // float32 counts as float64
+
+// One parsed value of a fixed-width type, as the column stores it (date32 in i32, timestamp in i64).
+union Scalar {
+  bool b;
+  int32_t i32;
+  int64_t i64;
+  float f32;
+  double f64;
+};
+
+// Whether `text` parses as `type` (not string), exactly when parse_value would accept it, into
+// `value`. Plain decimals ("-12", "41.697977") take a fast path; everything else goes through
+// parse_value's own parsers.
+NIMBUS_API bool parse_scalar(std::string_view text, DataType type, bool allow_non_finite, Scalar& value);
+// The same for a column whose type was inferred (not float32): true exactly when `type`'s bit is in
+// candidate_types(text) (for int32, int64 and float64 that is parse_scalar's answer).
+NIMBUS_API bool fits_inferred(std::string_view text, DataType type, bool allow_non_finite, Scalar& value);
 
 // Parses `text` as `type` and appends it to `builder` (when not null). Returns "" on success, else
 // the problem ("'x' is not a number").
-std::string parse_value(std::string_view text, DataType type, bool allow_non_finite, ColumnBuilder* builder);
+NIMBUS_API std::string parse_value(std::string_view text, DataType type, bool allow_non_finite, ColumnBuilder* builder);
 
 }  // namespace nimbus::analytics::csv
