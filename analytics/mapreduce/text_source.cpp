@@ -32,6 +32,9 @@ bool TextSource::open_next_file() {
       in_.close();
       whole_ = read_file_bytes(path);
       whole_at_ = 0;
+    } else {
+      std::error_code ec;
+      file_left_ = static_cast<int64_t>(std::filesystem::file_size(path, ec));
     }
     carry_.clear();
     next_line_ = 1;
@@ -47,19 +50,24 @@ bool TextSource::next(TextBlock& block) {
     std::string chunk = std::move(carry_);
     carry_.clear();
     const size_t start = chunk.size();
-    chunk.resize(start + static_cast<size_t>(block_bytes_));
+    // Never more than the file has left: resize() zero-fills, which would cost a pass over a whole
+    // block for a small file.
+    const int64_t left = reading_whole_ ? static_cast<int64_t>(whole_.size() - whole_at_) : file_left_;
+    const int64_t want = std::min(block_bytes_, left);
+    chunk.resize(start + static_cast<size_t>(want));
     size_t got = 0;
     if (reading_whole_) {
       got = std::min(whole_.size() - whole_at_, static_cast<size_t>(block_bytes_));
       std::copy_n(whole_.data() + whole_at_, got, chunk.data() + start);
       whole_at_ += got;
     } else {
-      in_.read(chunk.data() + start, block_bytes_);
+      in_.read(chunk.data() + start, want);
       got = static_cast<size_t>(in_.gcount());
+      file_left_ -= static_cast<int64_t>(got);
       NIMBUS_CHECK_T(IOError, !in_.bad(), "cannot read '", paths_[file_], "': read error");
     }
     chunk.resize(start + got);
-    const bool at_end = reading_whole_ ? whole_at_ >= whole_.size() : got < static_cast<size_t>(block_bytes_);
+    const bool at_end = reading_whole_ ? whole_at_ >= whole_.size() : (file_left_ <= 0 || got < static_cast<size_t>(want));
     if (!at_end) {
       // Keep the partial last line for the next block (a line longer than a block grows it).
       const size_t last_newline = chunk.rfind('\n');

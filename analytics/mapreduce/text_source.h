@@ -41,6 +41,7 @@ class NIMBUS_API TextSource {
   std::ifstream in_;
   std::string whole_;      // a gzip file, inflated
   size_t whole_at_ = 0;
+  int64_t file_left_ = 0;  // bytes of the open plain file not read yet
   bool reading_whole_ = false;
   std::string carry_;      // the partial last line of the previous block of this file
   int64_t next_line_ = 1;
