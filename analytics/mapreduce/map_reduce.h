@@ -30,9 +30,16 @@
 #include <vector>
 
 #include "analytics/mapreduce/text_source.h"
+#include "analytics/table.h"
 #include "runtime/parallel.h"
 
 namespace nimbus::analytics::mapreduce {
+
+// One row of a table input (run_table_job): map() reads the columns it needs at `row`.
+struct RowRecord {
+  const Table* table = nullptr;
+  int64_t row = 0;
+};
 
 // One input line (without its newline) and where it came from.
 struct TextRecord {
@@ -43,7 +50,8 @@ struct TextRecord {
 
 struct MapReduceOptions {
   int64_t block_bytes = int64_t{64} << 20;  // input read at a time (memory bound)
-  int64_t piece_bytes = int64_t{1} << 20;   // unit of parallel work and of merging
+  int64_t piece_bytes = int64_t{1} << 20;   // unit of parallel work and of merging (text)
+  int64_t piece_rows = 65536;               // the same for table inputs
   // Called after every block with the bytes processed so far and the total.
   std::function<void(int64_t done, int64_t total)> progress;
 };
@@ -96,6 +104,20 @@ template <typename Job>
 using JobResult = std::unordered_map<detail::OwnedKey<typename Job::Key>, typename Job::Accumulator, detail::KeyHash,
                                      detail::KeyEqual>;
 
+// Merges piece tables into `result` in piece order (string keys copied as they are kept).
+namespace detail {
+template <typename Job>
+void merge_pieces(const Job& job, std::vector<typename Emitter<Job>::Table>& tables, JobResult<Job>& result) {
+  for (auto& table : tables) {
+    for (auto& [key, accumulator] : table) {
+      auto it = result.find(key);
+      if (it == result.end()) result.emplace(OwnedKey<typename Job::Key>(key), std::move(accumulator));
+      else job.merge(it->second, std::move(accumulator));
+    }
+  }
+}
+}  // namespace detail
+
 // Runs `job` over every line of `source`; returns each key with its accumulator.
 template <typename Job>
 JobResult<Job> run_text_job(const Job& job, TextSource& source, const MapReduceOptions& options = {}) {
@@ -147,15 +169,28 @@ JobResult<Job> run_text_job(const Job& job, TextSource& source, const MapReduceO
       }
     });
     // Merge in piece order; string keys are copied here, before the block's text goes away.
-    for (PieceTable& table : tables) {
-      for (auto& [key, accumulator] : table) {
-        auto it = result.find(key);
-        if (it == result.end()) result.emplace(detail::OwnedKey<typename Job::Key>(key), std::move(accumulator));
-        else job.merge(it->second, std::move(accumulator));
-      }
-    }
+    detail::merge_pieces(job, tables, result);
     if (options.progress) options.progress(block.bytes_before + static_cast<int64_t>(text.size()), source.total_bytes());
   }
+  return result;
+}
+
+
+// Runs `job` over every row of `table` (map takes a RowRecord): pieces of piece_rows rows,
+// mapped in parallel and merged in row order, as for text.
+template <typename Job>
+JobResult<Job> run_table_job(const Job& job, const Table& table, const MapReduceOptions& options = {}) {
+  const int64_t rows = table.num_rows(), step = std::max<int64_t>(options.piece_rows, 1);
+  const int64_t pieces = (rows + step - 1) / step;
+  std::vector<typename Emitter<Job>::Table> tables(static_cast<size_t>(pieces));
+  parallel_for(pieces, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p) {
+      Emitter<Job> out(job, tables[static_cast<size_t>(p)]);
+      for (int64_t r = p * step; r < std::min(rows, (p + 1) * step); ++r) job.map(RowRecord{&table, r}, out);
+    }
+  });
+  JobResult<Job> result;
+  detail::merge_pieces(job, tables, result);
   return result;
 }
 

@@ -5,10 +5,13 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 
+#include "analytics/column_builder.h"
 #include "analytics/mapreduce/jobs.h"
+#include "analytics/mapreduce/table_jobs.h"
 
 namespace nimbus::analytics::mapreduce {
 namespace {
@@ -166,6 +169,62 @@ TEST(MapReduce, ANewJobNeedsOnlyThePublicApi) {
     EXPECT_EQ(counts.count("be that"), 0u) << "pairs do not cross lines";
     EXPECT_EQ(counts.size(), 8u);
   }
+}
+
+TEST(MapReduce, HistogramOfAColumn) {
+  ColumnBuilder b(DataType::float64);
+  for (int i = 0; i < 10; ++i) b.append_float64(i);
+  b.append_null();
+  const Table t({"x"}, {b.finish()});
+  for (int64_t piece : {1, 3, 65536}) {
+    MapReduceOptions options;
+    options.piece_rows = piece;
+    const Table h = histogram(t, "x", 5, options);
+    ASSERT_EQ(h.num_rows(), 5);
+    for (int64_t r = 0; r < 5; ++r) EXPECT_EQ(h.column("count").value<int64_t>(r), 2) << "bucket " << r;
+    EXPECT_EQ(h.column("lower").value<double>(1), 1.8);
+    EXPECT_EQ(h.column("upper").value<double>(4), 9.0) << "the maximum falls into the last bucket";
+  }
+  EXPECT_THROW(histogram(t, "x", 0), ConfigError);
+}
+
+TEST(MapReduce, KMeansFindsSeparatedClusters) {
+  // Three blobs of integer points around (0, 0), (100, 0) and (0, 100): sums are exact, so the
+  // answer is the same for any piece size.
+  ColumnBuilder xs(DataType::int32), ys(DataType::int32);
+  const int centers[3][2] = {{0, 0}, {100, 0}, {0, 100}};
+  for (int i = 0; i < 300; ++i) {
+    const int c = i % 3, dx = (i * 7) % 5 - 2, dy = (i * 11) % 5 - 2;
+    xs.append_int32(centers[c][0] + dx);
+    ys.append_int32(centers[c][1] + dy);
+  }
+  const Table t({"x", "y"}, {xs.finish(), ys.finish()});
+  std::vector<std::vector<double>> answers;
+  for (int64_t piece : {7, 65536}) {
+    KMeansOptions options;
+    options.k = 3;
+    options.seed = 1;
+    options.run.piece_rows = piece;
+    const KMeansResult r = k_means(t, {"x", "y"}, options);
+    ASSERT_EQ(r.centroids.num_rows(), 3);
+    std::vector<double> flat;
+    for (int64_t c = 0; c < 3; ++c) {
+      EXPECT_EQ(r.centroids.column("size").value<int64_t>(c), 100);
+      flat.push_back(r.centroids.column("x").value<double>(c));
+      flat.push_back(r.centroids.column("y").value<double>(c));
+    }
+    std::vector<std::pair<double, double>> sorted;
+    for (size_t i = 0; i < flat.size(); i += 2) sorted.emplace_back(flat[i], flat[i + 1]);
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_NEAR(sorted[0].first, 0, 1.0);
+    EXPECT_NEAR(sorted[1].second, 100, 1.0);  // (0, 100) sorts between (0, 0) and (100, 0)
+    EXPECT_NEAR(sorted[2].first, 100, 1.0);
+    answers.push_back(flat);
+  }
+  EXPECT_EQ(answers[0], answers[1]);
+  KMeansOptions no_clusters;
+  no_clusters.k = 0;
+  EXPECT_THROW(k_means(t, {"x"}, no_clusters), ConfigError);
 }
 
 }  // namespace
