@@ -1,5 +1,7 @@
 // median = quantile_cont(0.5): each group's values are gathered into one contiguous run (a
-// counting sort by group), then the middle one or two are found with nth_element.
+// counting sort by group), then the middle one or two are found with nth_element. The gather
+// counts and scatters per chunk (Note [Chunked aggregation]), each chunk's values of a group
+// after the earlier chunks' ones, so every run is in row order whatever the thread count.
 #include <algorithm>
 #include <cmath>
 
@@ -19,16 +21,35 @@ constexpr int64_t kGroupsPerTask = 4096;
 
 Column aggregate_median(const GroupedRows& rows, const Column& input) {
   const auto groups = static_cast<size_t>(rows.num_groups);
-  std::vector<int64_t> start(groups + 1, 0);
-  rows.for_each_row([&](int64_t row, int64_t group) {
-    if (input.is_valid(row)) ++start[static_cast<size_t>(group) + 1];
+  const int64_t chunks = rows.num_chunks();
+  // cursor[c][g]: where chunk c writes its next value of group g.
+  std::vector<std::vector<int64_t>> cursor(static_cast<size_t>(chunks));
+  with_validity(input, [&](const auto& valid) {
+    run_tasks(chunks, rows.threads, [&](int64_t chunk) {
+      std::vector<int64_t>& count = cursor[static_cast<size_t>(chunk)];
+      count.assign(groups, 0);
+      rows.for_each_in_chunk(chunk,
+                             [&](int64_t row, int64_t group) { count[static_cast<size_t>(group)] += valid(row); });
+    });
   });
-  for (size_t g = 0; g < groups; ++g) start[g + 1] += start[g];
+  std::vector<int64_t> start(groups + 1, 0);
+  for (size_t g = 0; g < groups; ++g) {
+    int64_t position = start[g];
+    for (std::vector<int64_t>& count : cursor) {
+      const int64_t n = count[g];
+      count[g] = position;
+      position += n;
+    }
+    start[g + 1] = position;
+  }
   std::vector<double> values(static_cast<size_t>(start[groups]));
-  std::vector<int64_t> cursor(start.begin(), start.end() - 1);
   with_numeric_values(input, [&](const auto* column_values) {
-    rows.for_each_row([&](int64_t row, int64_t group) {
-      if (input.is_valid(row)) values[static_cast<size_t>(cursor[static_cast<size_t>(group)]++)] = static_cast<double>(column_values[row]);
+    run_tasks(chunks, rows.threads, [&](int64_t chunk) {
+      std::vector<int64_t>& next = cursor[static_cast<size_t>(chunk)];
+      rows.for_each_in_chunk(chunk, [&](int64_t row, int64_t group) {
+        if (!input.is_valid(row)) return;
+        values[static_cast<size_t>(next[static_cast<size_t>(group)]++)] = static_cast<double>(column_values[row]);
+      });
     });
   });
 

@@ -1,6 +1,7 @@
 // var_samp, var_pop, stddev_samp, stddev_pop and corr, with Welford's running updates (as DuckDB):
 // the mean and the sum of squared deviations are updated per value, which stays accurate when the
-// mean is large next to the spread, where sum(x^2) - sum(x)^2/n would cancel.
+// mean is large next to the spread, where sum(x^2) - sum(x)^2/n would cancel. Chunks' moments are
+// merged with Chan et al.'s pairwise formulas (as DuckDB combines its threads' states).
 #include <cmath>
 
 #include "analytics/ops/aggregate_kernels.h"
@@ -21,6 +22,19 @@ struct Moments {
     mean += delta / static_cast<double>(count);
     m2 += delta * (x - mean);
   }
+
+  void merge(const Moments& other) {
+    if (other.count == 0) return;
+    if (count == 0) {
+      *this = other;
+      return;
+    }
+    const auto a = static_cast<double>(count), b = static_cast<double>(other.count), n = a + b;
+    const double delta = other.mean - mean;
+    mean += delta * b / n;
+    m2 += other.m2 + delta * delta * a * b / n;
+    count += other.count;
+  }
 };
 
 struct CoMoments {
@@ -39,6 +53,23 @@ struct CoMoments {
     m2_y += dy * (y - mean_y);
     c_xy += dx * (y - mean_y);
   }
+
+  void merge(const CoMoments& other) {
+    if (other.count == 0) return;
+    if (count == 0) {
+      *this = other;
+      return;
+    }
+    const auto a = static_cast<double>(count), b = static_cast<double>(other.count), n = a + b;
+    const double dx = other.mean_x - mean_x, dy = other.mean_y - mean_y;
+    const double weight = a * b / n;
+    mean_x += dx * b / n;
+    mean_y += dy * b / n;
+    m2_x += other.m2_x + dx * dx * weight;
+    m2_y += other.m2_y + dy * dy * weight;
+    c_xy += other.c_xy + dx * dy * weight;
+    count += other.count;
+  }
 };
 
 template <typename F>
@@ -51,10 +82,15 @@ void with_doubles(const Column& column, const F& f) {
 }  // namespace
 
 Column aggregate_variance(const GroupedRows& rows, const Column& input, AggregateFunction function) {
-  std::vector<Moments> moments(static_cast<size_t>(rows.num_groups));
+  std::vector<Moments> moments;
   with_doubles(input, [&](const auto& value) {
-    rows.for_each_row([&](int64_t row, int64_t group) {
-      if (input.is_valid(row)) moments[static_cast<size_t>(group)].add(value(row));
+    with_validity(input, [&](const auto& valid) {
+      moments = accumulate<Moments>(
+          rows, Moments{},
+          [&](Moments& m, int64_t row) {
+            if (valid(row)) m.add(value(row));
+          },
+          [](Moments& into, const Moments& from) { into.merge(from); });
     });
   });
   const bool sample = function == AggregateFunction::var_samp || function == AggregateFunction::stddev_samp;
@@ -72,12 +108,15 @@ Column aggregate_variance(const GroupedRows& rows, const Column& input, Aggregat
 }
 
 Column aggregate_corr(const GroupedRows& rows, const Column& y, const Column& x) {
-  std::vector<CoMoments> moments(static_cast<size_t>(rows.num_groups));
+  std::vector<CoMoments> moments;
   with_doubles(y, [&](const auto& y_value) {
     with_doubles(x, [&](const auto& x_value) {
-      rows.for_each_row([&](int64_t row, int64_t group) {
-        if (y.is_valid(row) && x.is_valid(row)) moments[static_cast<size_t>(group)].add(y_value(row), x_value(row));
-      });
+      moments = accumulate<CoMoments>(
+          rows, CoMoments{},
+          [&](CoMoments& m, int64_t row) {
+            if (y.is_valid(row) && x.is_valid(row)) m.add(y_value(row), x_value(row));
+          },
+          [](CoMoments& into, const CoMoments& from) { into.merge(from); });
     });
   });
   std::vector<double> out(moments.size(), 0.0);

@@ -1,5 +1,6 @@
 // min, max, first, last and any_value pick one row per group and take() it, so one kernel serves
-// every column type, strings and dates included.
+// every column type, strings and dates included. Merging chunks (Note [Chunked aggregation]) keeps
+// the earlier chunk's row on ties, so the picked row is the one a single row-order pass picks.
 #include <cmath>
 #include <string_view>
 
@@ -14,12 +15,53 @@ namespace {
 // 0.0 tie). Ties keep the earlier row, so min and max return their first occurrence.
 template <typename Less>
 std::vector<int64_t> pick_extreme(const GroupedRows& rows, const Column& input, bool want_max, const Less& less) {
-  std::vector<int64_t> best(static_cast<size_t>(rows.num_groups), kNullRow);
-  rows.for_each_row([&](int64_t row, int64_t group) {
-    if (input.is_null(row)) return;
-    int64_t& current = best[static_cast<size_t>(group)];
-    if (current == kNullRow || (want_max ? less(current, row) : less(row, current))) current = row;
+  // Whether `row` (not NULL) beats `current`, which is earlier in row order.
+  const auto better = [&](int64_t row, int64_t current) {
+    return current == kNullRow || (want_max ? less(current, row) : less(row, current));
+  };
+  std::vector<int64_t> best;
+  with_validity(input, [&](const auto& valid) {
+    best = accumulate<int64_t>(
+        rows, kNullRow,
+        [&](int64_t& current, int64_t row) {
+          if (valid(row) && better(row, current)) current = row;
+        },
+        [&](int64_t& into, int64_t from) {
+          if (from != kNullRow && better(from, into)) into = from;
+        });
   });
+  return best;
+}
+
+// For fixed-width values the state carries the best value beside its row, so each row is compared
+// with the group's state in cache rather than with a row read back at random from the column.
+template <typename T>
+std::vector<int64_t> pick_extreme_value(const GroupedRows& rows, const Column& input, bool want_max, const T* values) {
+  struct Best {
+    T value{};
+    int64_t row = kNullRow;
+  };
+  const auto less = [](T x, T y) {
+    if constexpr (std::is_floating_point_v<T>) return !std::isnan(x) && (std::isnan(y) || x < y);
+    else return x < y;
+  };
+  // Whether `value` beats `current`, which is earlier in row order.
+  const auto better = [&](T value, const Best& current) {
+    return current.row == kNullRow || (want_max ? less(current.value, value) : less(value, current.value));
+  };
+  std::vector<Best> picked;
+  with_validity(input, [&](const auto& valid) {
+    picked = accumulate<Best>(
+        rows, Best{},
+        [&](Best& current, int64_t row) {
+          if (valid(row) && better(values[row], current)) current = {values[row], row};
+        },
+        [&](Best& into, const Best& from) {
+          if (from.row != kNullRow && better(from.value, into)) into = from;
+        });
+  });
+  std::vector<int64_t> best(picked.size());
+  for (size_t g = 0; g < picked.size(); ++g) best[g] = picked[g].row;
   return best;
 }
 
@@ -34,16 +76,7 @@ std::vector<int64_t> pick_extreme(const GroupedRows& rows, const Column& input, 
     default: break;
   }
   std::vector<int64_t> best;
-  const auto typed = [&](const auto* values) {
-    best = pick_extreme(rows, input, want_max, [values](int64_t a, int64_t b) {
-      const auto x = values[a], y = values[b];
-      if constexpr (std::is_floating_point_v<std::remove_cv_t<std::remove_reference_t<decltype(x)>>>) {
-        return !std::isnan(x) && (std::isnan(y) || x < y);
-      } else {
-        return x < y;
-      }
-    });
-  };
+  const auto typed = [&](const auto* values) { best = pick_extreme_value(rows, input, want_max, values); };
   switch (input.type()) {
     case DataType::int32:
     case DataType::date32: typed(input.values<int32_t>()); break;
@@ -59,23 +92,36 @@ std::vector<int64_t> pick_extreme(const GroupedRows& rows, const Column& input, 
 }  // namespace
 
 Column aggregate_pick(const GroupedRows& rows, const Column& input, AggregateFunction function) {
-  std::vector<int64_t> picked(static_cast<size_t>(rows.num_groups), kNullRow);
+  std::vector<int64_t> picked;
+  // A chunk's state is the row it picked (kNullRow for none); `into` is the earlier chunk.
+  const auto keep_earlier = [](int64_t& into, int64_t from) {
+    if (into == kNullRow) into = from;
+  };
   switch (function) {
     case AggregateFunction::min:
     case AggregateFunction::max: picked = pick_extreme(rows, input, function == AggregateFunction::max); break;
     case AggregateFunction::first:
-      // Rows arrive in increasing order within a group: the first one seen is the first row.
-      rows.for_each_row([&](int64_t row, int64_t group) {
-        if (picked[static_cast<size_t>(group)] == kNullRow) picked[static_cast<size_t>(group)] = row;
-      });
+      picked = accumulate<int64_t>(
+          rows, kNullRow,
+          [](int64_t& current, int64_t row) {
+            if (current == kNullRow) current = row;
+          },
+          keep_earlier);
       break;
     case AggregateFunction::last:
-      rows.for_each_row([&](int64_t row, int64_t group) { picked[static_cast<size_t>(group)] = row; });
+      picked = accumulate<int64_t>(
+          rows, kNullRow, [](int64_t& current, int64_t row) { current = row; },
+          [](int64_t& into, int64_t from) {
+            if (from != kNullRow) into = from;
+          });
       break;
     case AggregateFunction::any_value:
-      rows.for_each_row([&](int64_t row, int64_t group) {
-        if (picked[static_cast<size_t>(group)] == kNullRow && input.is_valid(row)) picked[static_cast<size_t>(group)] = row;
-      });
+      picked = accumulate<int64_t>(
+          rows, kNullRow,
+          [&](int64_t& current, int64_t row) {
+            if (current == kNullRow && input.is_valid(row)) current = row;
+          },
+          keep_earlier);
       break;
     default: NIMBUS_THROW(Error, "aggregate_pick: ", aggregate_function_name(function), " does not pick a row");
   }

@@ -11,8 +11,7 @@ std::vector<int64_t> distinct_rows(const Table& table, const std::vector<std::st
   NIMBUS_CHECK(!keys.empty(), "distinct: no key columns given");
   const std::vector<Column> columns = detail::find_columns(table, keys, "distinct", "key column");
   if (table.num_rows() == 0) return {};
-  const detail::EncodedKeys encoded = detail::encode_keys(columns, detail::NullKeys::group_together, options.threads);
-  return detail::build_group_index(encoded, options.threads).first_row;
+  return detail::group_keys(columns, options.threads).first_row;
 }
 
 Table distinct(const Table& table, const std::vector<std::string>& keys, const ExecOptions& options) {

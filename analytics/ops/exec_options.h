@@ -5,8 +5,9 @@
 // Every operator returns the same table, bit for bit, for any thread count. Work is cut into
 // pieces that depend on the input only where it matters for the result: sorting is stable (a
 // stable order is unique), group ids are numbered by first appearance, join output follows row
-// order, and aggregates visit each group's rows in row order (Note [Partitioned grouping] in
-// group_index.h), so even float sums are added in one fixed order.
+// order, and aggregates add fixed chunks of rows in row order and merge the chunks in chunk order
+// (Note [Chunked aggregation] in aggregate_kernels.h), so even float sums are added in one fixed
+// order.
 namespace nimbus::analytics {
 
 struct ExecOptions {

@@ -58,12 +58,12 @@ PlannedAggregate plan(const Table& table, const Aggregate& aggregate) {
 
 Column run_aggregate(const PlannedAggregate& aggregate, const detail::GroupedRows& all_rows) {
   detail::GroupedRows rows = all_rows;
-  std::vector<std::vector<int64_t>> distinct_rows;
+  std::vector<int64_t> distinct_rows;
   if (aggregate.distinct) {
     std::vector<Column> inputs{*aggregate.input};
     if (aggregate.input2) inputs.push_back(*aggregate.input2);
     distinct_rows = detail::first_distinct_rows(all_rows, inputs);
-    rows.partition_rows = &distinct_rows;
+    rows.subset = &distinct_rows;
   }
   switch (aggregate.function) {
     case AggregateFunction::count_star: return detail::aggregate_count(rows, nullptr);
@@ -102,17 +102,9 @@ Table group_by(const Table& table, const std::vector<std::string>& keys, const s
     }
   }
 
-  // The index points into `encoded`, which therefore lives as long as it.
-  detail::EncodedKeys encoded;
-  detail::GroupIndex index;
-  if (keys.empty()) {
-    index = detail::single_group_index(table.num_rows());
-  } else {
-    encoded = detail::encode_keys(key_columns, detail::NullKeys::group_together, options.threads);
-    index = detail::build_group_index(encoded, options.threads);
-  }
-  const detail::GroupedRows rows{index.num_groups, &index.group_of_row, &index.partition_rows,
-                                 keys.empty() ? 1 : options.threads};
+  const detail::GroupIds index =
+      keys.empty() ? detail::single_group(table.num_rows()) : detail::group_keys(key_columns, options.threads);
+  const detail::GroupedRows rows{index.num_groups, &index.group_of_row, nullptr, options.threads};
 
   std::vector<Column> columns;
   for (const Column& key : key_columns) columns.push_back(take(key, index.first_row, options));

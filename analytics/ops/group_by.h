@@ -8,10 +8,12 @@
 // row over the whole table, even an empty one (count 0, other aggregates NULL), as SQL's global
 // aggregate.
 //
-// How: keys are encoded to words (string keys through a dictionary) and grouped with per-partition
-// hash tables built in parallel (Note [Partitioned grouping]); each aggregate then visits every
-// group's rows in row order, so results, float sums included, are identical for any thread count.
-// A global aggregate runs on one thread for the same reason.
+// How: keys are encoded to words (string keys through a dictionary) and grouped by direct indexing
+// when they span a small domain (Note [Direct-indexed keys] in group_keys.cpp), with per-partition
+// hash tables built in parallel otherwise (Note [Partitioned grouping]); each aggregate then
+// accumulates per-group partials over fixed chunks of rows merged in chunk order (Note [Chunked
+// aggregation] in aggregate_kernels.h), so results, float sums included, are identical for any
+// thread count.
 #include <string>
 #include <vector>
 

@@ -1,7 +1,5 @@
 #include "analytics/ops/group_index.h"
 
-#include <algorithm>
-#include <numeric>
 
 #include "analytics/ops/ops_parallel.h"
 
@@ -67,25 +65,22 @@ GroupIndex build_group_index(const EncodedKeys& keys, int threads) {
     }
   });
 
-  // Step 3: number groups by first row.
-  struct FirstRow {
-    int64_t row;
-    size_t partition;
-    int64_t local;
-  };
-  std::vector<FirstRow> firsts;
-  for (size_t p = 0; p < partitions; ++p) {
-    const std::vector<int64_t>& rows = index.tables[p].first_rows();
-    for (size_t local = 0; local < rows.size(); ++local) firsts.push_back({rows[local], p, static_cast<int64_t>(local)});
-  }
-  std::sort(firsts.begin(), firsts.end(), [](const FirstRow& a, const FirstRow& b) { return a.row < b.row; });
-  index.num_groups = static_cast<int64_t>(firsts.size());
-  index.first_row.resize(firsts.size());
+  // Step 3: number groups by first row. Marking each group's first row and reading the marks in
+  // row order numbers them in one linear pass (no sort of the groups); a marked row's partition
+  // comes from its hash and its local id is still in group_of_row.
+  std::vector<uint8_t> is_first(static_cast<size_t>(keys.rows), 0);
   index.global_id.resize(partitions);
-  for (size_t p = 0; p < partitions; ++p) index.global_id[p].resize(static_cast<size_t>(index.tables[p].size()));
-  for (size_t g = 0; g < firsts.size(); ++g) {
-    index.first_row[g] = firsts[g].row;
-    index.global_id[firsts[g].partition][static_cast<size_t>(firsts[g].local)] = static_cast<int64_t>(g);
+  run_tasks(static_cast<int64_t>(partitions), threads, [&](int64_t p) {
+    const KeyHashTable& table = index.tables[static_cast<size_t>(p)];
+    for (int64_t row : table.first_rows()) is_first[static_cast<size_t>(row)] = 1;
+    index.global_id[static_cast<size_t>(p)].resize(static_cast<size_t>(table.size()));
+  });
+  for (int64_t row = 0; row < keys.rows; ++row) {
+    if (is_first[static_cast<size_t>(row)] == 0) continue;
+    const size_t p = partition_of(keys.hashes[static_cast<size_t>(row)], index.partition_bits);
+    const auto local = static_cast<size_t>(index.group_of_row[static_cast<size_t>(row)]);
+    index.global_id[p][local] = index.num_groups++;
+    index.first_row.push_back(row);
   }
   run_tasks(static_cast<int64_t>(partitions), threads, [&](int64_t p) {
     const std::vector<int64_t>& global = index.global_id[static_cast<size_t>(p)];
@@ -102,17 +97,6 @@ int64_t GroupIndex::find(const EncodedKeys& probe, int64_t row) const {
   const size_t p = partition_bits == 0 ? 0 : static_cast<size_t>(probe.hashes[static_cast<size_t>(row)] >> (64 - partition_bits));
   const int64_t local = tables[p].find(probe, row);
   return local < 0 ? -1 : global_id[p][static_cast<size_t>(local)];
-}
-
-GroupIndex single_group_index(int64_t rows) {
-  GroupIndex index;
-  index.num_groups = 1;
-  index.group_of_row.assign(static_cast<size_t>(rows), 0);
-  index.first_row = {0};
-  index.partition_rows.resize(1);
-  index.partition_rows[0].resize(static_cast<size_t>(rows));
-  std::iota(index.partition_rows[0].begin(), index.partition_rows[0].end(), int64_t{0});
-  return index;
 }
 
 }  // namespace nimbus::analytics::detail

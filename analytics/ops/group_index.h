@@ -10,9 +10,9 @@
 // 2. each partition builds its own KeyHashTable over its rows, in row order;
 // 3. groups are renumbered globally by their first row, so group g is the g-th distinct key to
 //    appear in the input, whatever the partition and thread counts.
-// Aggregates then visit each partition's rows in order, so every group sees its rows in row order
-// (float sums are added in exactly the order of a sequential loop) while partitions run in
-// parallel. Small inputs use one partition; the result does not depend on the choice.
+// Small inputs use one partition; the result does not depend on the choice. group_by and distinct
+// come here only for keys too wide to index directly (Note [Direct-indexed keys] in
+// group_keys.cpp); joins always do, since they probe the tables with the other side's keys.
 #include <cstdint>
 #include <vector>
 
@@ -36,7 +36,19 @@ struct GroupIndex {
 
 // Groups the rows of `keys` (which must outlive the index: its tables point into them).
 GroupIndex build_group_index(const EncodedKeys& keys, int threads);
+
+// Group ids alone, for group_by and distinct (which never probe with other keys).
+struct GroupIds {
+  int64_t num_groups = 0;
+  std::vector<int64_t> group_of_row;
+  std::vector<int64_t> first_row;  // first row of each group: increasing
+};
+
+// Groups the rows of `columns` (NULLs group together), numbered by first appearance as
+// build_group_index does, directly indexed when the keys span a small domain (Note [Direct-indexed
+// keys] in group_keys.cpp) and through build_group_index otherwise.
+GroupIds group_keys(const std::vector<Column>& columns, int threads);
 // One group holding all `rows` rows (a global aggregate; one group even when rows is 0).
-GroupIndex single_group_index(int64_t rows);
+GroupIds single_group(int64_t rows);
 
 }  // namespace nimbus::analytics::detail

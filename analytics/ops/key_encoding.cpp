@@ -1,9 +1,10 @@
 #include "analytics/ops/key_encoding.h"
 
+#include <bit>
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "analytics/ops/ops_parallel.h"
 
@@ -42,20 +43,175 @@ void encode_bools(const Column& column, int column_index, EncodedKeys& keys) {
   }
 }
 
-using StringCodes = std::unordered_map<std::string_view, uint64_t>;
-
-void encode_strings(const Column& column, int column_index, EncodedKeys& keys, StringCodes& codes) {
-  for (int64_t i = 0; i < keys.rows; ++i) {
-    if (column.is_null(i)) continue;  // the null pass below writes its word
-    const auto [it, added] = codes.try_emplace(column.string_value(i), codes.size());
-    keys.words[static_cast<size_t>(i * keys.width + column_index)] = it->second;
+// Codes for the strings of one key position, numbered by first appearance: an open-addressing
+// table (linear probing) of 8-byte (hash tag, code) slots, with each distinct string's bytes copied
+// into the table's own buffer. A probe compares the tag first and then bytes the table owns,
+// packed together, instead of reaching back to the string's first row somewhere in a large
+// column; for the hundreds to tens of thousands of distinct keys of a typical group-by the slots
+// stay in cache.
+class StringCodes {
+ public:
+  StringCodes() {
+    starts_.push_back(0);
+    rehash(64);
   }
+
+  uint64_t code(std::string_view text) {
+    if ((hashes_.size() + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
+    const uint64_t hash = hash_bytes(text);
+    const auto tag = static_cast<uint32_t>(hash);
+    for (size_t i = hash >> shift_;; i = (i + 1) & mask_) {
+      Slot& slot = slots_[i];
+      if (slot.code == kEmpty) {
+        slot = {tag, static_cast<uint32_t>(hashes_.size())};
+        hashes_.push_back(hash);
+        bytes_.append(text);
+        starts_.push_back(bytes_.size());
+        return slot.code;
+      }
+      if (slot.tag == tag) {
+        const size_t start = starts_[slot.code], length = starts_[slot.code + 1] - start;
+        if (length == text.size() && same_bytes(bytes_.data() + start, text.data(), length)) return slot.code;
+      }
+    }
+  }
+
+  int64_t size() const { return static_cast<int64_t>(hashes_.size()); }
+  std::string_view text(int64_t code) const {
+    const auto c = static_cast<size_t>(code);
+    return {bytes_.data() + starts_[c], starts_[c + 1] - starts_[c]};
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = ~uint32_t{0};
+  struct Slot {
+    uint32_t tag = 0;  // the hash's low bits (the slot's position comes from its top bits)
+    uint32_t code = kEmpty;
+  };
+
+  // Fixed-size loads only (a variable-length memcpy would be a call and a stalled store-to-load
+  // forward per string): whole 8-byte words, then the tail as one word built from two
+  // overlapping loads, which covers every tail byte for a given length.
+  static uint64_t load8(const char* p) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    return word;
+  }
+  static uint64_t load4(const char* p) {
+    uint32_t word;
+    std::memcpy(&word, p, 4);
+    return word;
+  }
+  static uint64_t tail_word(const char* p, size_t n) {  // n < 8
+    if (n >= 4) return load4(p) | (load4(p + n - 4) << 32);
+    if (n > 0) {
+      return static_cast<uint64_t>(static_cast<uint8_t>(p[0])) |
+             (static_cast<uint64_t>(static_cast<uint8_t>(p[n / 2])) << 8) |
+             (static_cast<uint64_t>(static_cast<uint8_t>(p[n - 1])) << 16);
+    }
+    return 0;
+  }
+
+  // The length seeds the hash, so strings whose words coincide ("a" and "a\0") still differ.
+  static uint64_t hash_bytes(std::string_view text) {
+    const char* p = text.data();
+    size_t n = text.size();
+    uint64_t hash = 0x9e3779b97f4a7c15ULL ^ n;
+    while (n >= 8) {
+      hash = (hash ^ load8(p)) * 0xff51afd7ed558ccdULL;
+      hash ^= hash >> 32;
+      p += 8;
+      n -= 8;
+    }
+    hash = (hash ^ tail_word(p, n)) * 0xc4ceb9fe1a85ec53ULL;
+    hash ^= hash >> 33;
+    hash *= 0xff51afd7ed558ccdULL;
+    return hash ^ (hash >> 29);
+  }
+
+  // Bytes a and b, both n long, are equal (inline: keys are short).
+  static bool same_bytes(const char* a, const char* b, size_t n) {
+    if (n >= 8) {
+      for (size_t i = 0; i + 8 <= n; i += 8) {
+        if (load8(a + i) != load8(b + i)) return false;
+      }
+      return load8(a + n - 8) == load8(b + n - 8);
+    }
+    if (n >= 4) return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
+    for (size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
+
+  void rehash(size_t capacity) {
+    slots_.assign(capacity, Slot{});
+    mask_ = capacity - 1;
+    shift_ = 64 - std::countr_zero(capacity);
+    for (size_t code = 0; code < hashes_.size(); ++code) {
+      size_t i = hashes_[code] >> shift_;
+      while (slots_[i].code != kEmpty) i = (i + 1) & mask_;
+      slots_[i] = {static_cast<uint32_t>(hashes_[code]), static_cast<uint32_t>(code)};
+    }
+  }
+
+  std::vector<Slot> slots_;  // a power of two, at most half full
+  size_t mask_ = 0;
+  int shift_ = 64;  // a slot's home is the top bits of the hash (the best mixed ones)
+  std::vector<uint64_t> hashes_;  // by code
+  std::vector<size_t> starts_;    // code c's bytes are bytes_[starts_[c], starts_[c + 1])
+  std::string bytes_;
+};
+
+constexpr int64_t kStringGrain = 65536;
+
+// Codes rows [begin, end) of a string column into its key words with `codes`.
+void encode_string_rows(const Column& column, int column_index, EncodedKeys& keys, StringCodes& codes, int64_t begin,
+                        int64_t end) {
+  const int32_t* offsets = column.raw_offsets();
+  const char* chars = column.raw_chars();
+  const bool nulls = column.has_nulls();
+  uint64_t* words = keys.words.data() + column_index;
+  for (int64_t i = begin; i < end; ++i) {
+    if (nulls && column.is_null(i)) continue;  // the null pass writes its word
+    const std::string_view text(chars + offsets[i], static_cast<size_t>(offsets[i + 1] - offsets[i]));
+    words[i * keys.width] = codes.code(text);
+  }
+}
+
+// Each piece of rows is coded with its own dictionary in parallel; the pieces' dictionaries are
+// then added to the shared one in piece order, so every string still gets the code of its first
+// appearance (the same codes as a sequential pass), and a last parallel pass rewrites the words.
+void encode_strings(const Column& column, int column_index, EncodedKeys& keys, StringCodes& codes, int threads) {
+  const int64_t pieces = piece_count(keys.rows, threads, kStringGrain);
+  if (pieces == 1) {
+    encode_string_rows(column, column_index, keys, codes, 0, keys.rows);
+    return;
+  }
+  std::vector<StringCodes> local(static_cast<size_t>(pieces));
+  run_pieces(keys.rows, pieces, threads, [&](int64_t piece, int64_t begin, int64_t end) {
+    encode_string_rows(column, column_index, keys, local[static_cast<size_t>(piece)], begin, end);
+  });
+  std::vector<std::vector<uint64_t>> shared(static_cast<size_t>(pieces));
+  for (size_t p = 0; p < local.size(); ++p) {
+    for (int64_t code = 0; code < local[p].size(); ++code) shared[p].push_back(codes.code(local[p].text(code)));
+  }
+  const bool nulls = column.has_nulls();
+  run_pieces(keys.rows, pieces, threads, [&](int64_t piece, int64_t begin, int64_t end) {
+    const std::vector<uint64_t>& to_shared = shared[static_cast<size_t>(piece)];
+    uint64_t* words = keys.words.data() + column_index;
+    for (int64_t i = begin; i < end; ++i) {
+      if (nulls && column.is_null(i)) continue;
+      uint64_t& word = words[i * keys.width];
+      word = to_shared[word];
+    }
+  });
 }
 
 void encode_column(const Column& column, int column_index, EncodedKeys& keys, StringCodes& codes, int threads) {
   switch (column.type()) {
     case DataType::boolean: encode_bools(column, column_index, keys); break;
-    case DataType::string: encode_strings(column, column_index, keys, codes); break;
+    case DataType::string: encode_strings(column, column_index, keys, codes, threads); break;
     case DataType::int32:
     case DataType::date32: encode_values<int32_t>(column, column_index, keys, threads); break;
     case DataType::int64:
@@ -78,14 +234,14 @@ void encode_nulls(const Column& column, int column_index, int key_columns, NullK
   }
 }
 
-void hash_rows(EncodedKeys& keys, int threads) {
+}  // namespace
+
+void hash_keys(EncodedKeys& keys, int threads) {
   keys.hashes.resize(static_cast<size_t>(keys.rows));
   run_pieces(keys.rows, piece_count(keys.rows, threads, kEncodeGrain), threads, [&](int64_t, int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) keys.hashes[static_cast<size_t>(i)] = hash_words(keys.row(i), keys.width);
   });
 }
-
-}  // namespace
 
 bool keys_comparable(DataType a, DataType b) {
   const auto integer = [](DataType t) { return t == DataType::int32 || t == DataType::int64; };
@@ -93,7 +249,8 @@ bool keys_comparable(DataType a, DataType b) {
   return a == b || (integer(a) && integer(b)) || (floating(a) && floating(b));
 }
 
-std::vector<EncodedKeys> encode_key_sets(const std::vector<std::vector<Column>>& sets, NullKeys nulls, int threads) {
+std::vector<EncodedKeys> encode_key_sets(const std::vector<std::vector<Column>>& sets, NullKeys nulls, int threads,
+                                         bool with_hashes) {
   NIMBUS_CHECK(!sets.empty() && !sets[0].empty(), "key encoding: no key columns");
   const auto key_columns = static_cast<int>(sets[0].size());
   NIMBUS_CHECK(key_columns <= 64, "key encoding: at most 64 key columns, got ", key_columns);
@@ -123,7 +280,7 @@ std::vector<EncodedKeys> encode_key_sets(const std::vector<std::vector<Column>>&
       encode_column(sets[s][static_cast<size_t>(c)], c, keys, codes[static_cast<size_t>(c)], threads);
       encode_nulls(sets[s][static_cast<size_t>(c)], c, key_columns, nulls, keys);
     }
-    hash_rows(keys, threads);
+    if (with_hashes) hash_keys(keys, threads);
   }
   return encoded;
 }
@@ -139,7 +296,7 @@ EncodedKeys prepend_word(const EncodedKeys& keys, const std::vector<int64_t>& pr
     row[0] = static_cast<uint64_t>(prefix[static_cast<size_t>(i)]);
     std::copy(keys.row(i), keys.row(i) + keys.width, row + 1);
   }
-  hash_rows(out, threads);
+  hash_keys(out, threads);
   return out;
 }
 

@@ -54,11 +54,16 @@ inline uint64_t hash_words(const uint64_t* words, int width) {
 bool keys_comparable(DataType a, DataType b);
 
 // Encodes each key set (one or more columns of equal length; every set with as many columns, of
-// comparable types) with string dictionaries shared across the sets.
-std::vector<EncodedKeys> encode_key_sets(const std::vector<std::vector<Column>>& sets, NullKeys nulls, int threads);
-inline EncodedKeys encode_keys(const std::vector<Column>& columns, NullKeys nulls, int threads) {
-  return std::move(encode_key_sets({columns}, nulls, threads)[0]);
+// comparable types) with string dictionaries shared across the sets. Without `with_hashes` the
+// hashes are left empty (for callers that may not need them; hash_keys fills them in later).
+std::vector<EncodedKeys> encode_key_sets(const std::vector<std::vector<Column>>& sets, NullKeys nulls, int threads,
+                                         bool with_hashes = true);
+inline EncodedKeys encode_keys(const std::vector<Column>& columns, NullKeys nulls, int threads,
+                               bool with_hashes = true) {
+  return std::move(encode_key_sets({columns}, nulls, threads, with_hashes)[0]);
 }
+// Fills in keys.hashes: hash_words of every row.
+void hash_keys(EncodedKeys& keys, int threads);
 // `keys` with one word in front of each row: row i gets prefix[i]. DISTINCT aggregates key the
 // pairs (group, value) this way.
 EncodedKeys prepend_word(const EncodedKeys& keys, const std::vector<int64_t>& prefix, int threads);
