@@ -16,7 +16,8 @@ export PATH := $(PATH):$(CUDA_HOME)/bin
 
 DEB_PACKAGES := build-essential cmake pkg-config \
   libopenblas-openmp-dev libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  nlohmann-json3-dev libcli11-dev zlib1g-dev libyaml-cpp-dev libpg-query-dev
+  nlohmann-json3-dev libcli11-dev zlib1g-dev libyaml-cpp-dev libpg-query-dev \
+  libcpp-httplib-dev libsimdjson-dev
 
 .PHONY: deps build test demo bench install clean parity-fixtures
 
@@ -53,3 +54,11 @@ parity-fixtures:
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# The db-benchmark group-by and join questions in nimbus, DuckDB, Polars and pandas, in one run
+# (bench/peers/db_benchmark.py; the Python peers come from bench/peers/.venv, created if missing).
+# DB_ROWS=1e7 for the published size (about 1.7 GB of CSV in bench/peers/.db-benchmark-data/).
+DB_ROWS ?= 1e6
+.PHONY: bench-db
+bench-db: build
+	python3 bench/peers/db_benchmark.py --nimbus $(BUILD_DIR)/bin/nimbus --rows $(DB_ROWS)

@@ -15,8 +15,12 @@ int main(int argc, char** argv) {
   nimbus::tools::add_eval_command(app);
   nimbus::tools::add_predict_command(app);
   nimbus::tools::add_query_command(app);
+  nimbus::tools::add_mapreduce_command(app);
+  nimbus::tools::add_export_command(app);
+  nimbus::tools::add_serve_command(app);
   nimbus::tools::add_info_command(app);
   nimbus::tools::add_bench_command(app);
+  nimbus::tools::add_bench_sql_command(app);
   nimbus::tools::add_inspect_command(app);
   try {
     app.parse(argc, argv);

@@ -1,0 +1,1 @@
+"""The db-benchmark comparison's parts: tables, questions, engines and answer checks."""

@@ -1,0 +1,111 @@
+#include "serve/batcher.h"
+
+#include <exception>
+
+#include "serve/http_error.h"
+
+namespace nimbus::serve {
+
+namespace {
+
+uint64_t microseconds_since(std::chrono::steady_clock::time_point start) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
+}
+
+}  // namespace
+
+Batcher::Batcher(std::string name, std::shared_ptr<ServedModel> model, BatchingOptions options, ModelMetrics& metrics)
+    : name_(std::move(name)), model_(std::move(model)), options_(options), metrics_(metrics) {
+  worker_ = std::thread([this] { work(); });
+}
+
+Batcher::~Batcher() { stop(); }
+
+void Batcher::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+std::vector<float> Batcher::infer(std::vector<float> values, int64_t rows) {
+  auto job = std::make_shared<Job>();
+  job->values = std::move(values);
+  job->rows = rows;
+  std::future<std::vector<float>> result = job->result.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) throw HttpError(503, "the server is shutting down");
+    if (static_cast<int64_t>(queue_.size()) >= options_.max_queue_requests)
+      throw HttpError(503, std::string("the queue of ").append(name_).append(" is full (").append(
+                               std::to_string(options_.max_queue_requests)).append(" requests); retry later"));
+    job->enqueued = std::chrono::steady_clock::now();
+    queued_rows_ += rows;
+    queue_.push_back(job);
+  }
+  wake_.notify_one();
+  if (result.wait_for(std::chrono::milliseconds(options_.request_timeout_ms)) != std::future_status::ready)
+    throw HttpError(503, std::string("timed out after ").append(std::to_string(options_.request_timeout_ms)).append(
+                             " ms waiting for ").append(name_));
+  return result.get();
+}
+
+void Batcher::work() {
+  const auto delay = std::chrono::microseconds(options_.max_queue_delay_us);
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything queued has run
+    const auto deadline = queue_.front()->enqueued + delay;
+    while (!stopping_ && queued_rows_ < options_.max_batch_size && std::chrono::steady_clock::now() < deadline)
+      wake_.wait_until(lock, deadline);
+    std::vector<std::shared_ptr<Job>> batch;
+    int64_t rows = 0;
+    while (!queue_.empty() && (batch.empty() || rows + queue_.front()->rows <= options_.max_batch_size)) {
+      rows += queue_.front()->rows;
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    queued_rows_ -= rows;
+    lock.unlock();
+    execute(batch);
+    lock.lock();
+  }
+}
+
+void Batcher::execute(std::vector<std::shared_ptr<Job>>& batch) {
+  const auto start = std::chrono::steady_clock::now();
+  int64_t rows = 0;
+  for (const auto& job : batch) {
+    rows += job->rows;
+    metrics_.queue_us.fetch_add(static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(start - job->enqueued).count()), std::memory_order_relaxed);
+  }
+  try {
+    std::vector<float> outputs;
+    if (batch.size() == 1) {
+      outputs = model_->run(batch[0]->values, rows);
+    } else {
+      std::vector<float> inputs;
+      inputs.reserve(static_cast<size_t>(rows * model_->input_width()));
+      for (const auto& job : batch) inputs.insert(inputs.end(), job->values.begin(), job->values.end());
+      outputs = model_->run(inputs, rows);
+    }
+    metrics_.record_execution(rows, microseconds_since(start));
+    const int64_t width = model_->output_width();
+    auto next = outputs.begin();
+    for (const auto& job : batch) {
+      const auto end = next + job->rows * width;
+      job->result.set_value(std::vector<float>(next, end));
+      next = end;
+    }
+  } catch (const std::exception& e) {
+    const auto error = std::make_exception_ptr(HttpError(500, std::string("running ").append(name_).append(" failed: ").append(e.what())));
+    for (const auto& job : batch) job->result.set_exception(error);
+  }
+}
+
+}  // namespace nimbus::serve

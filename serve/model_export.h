@@ -1,0 +1,30 @@
+#pragma once
+// `nimbus export`: turns a training run into one version of a served model.
+//
+// Note [Exported model]: DIR/<model>/<version>/ holds
+//   config.yaml          a run config whose model section is the run's; its data section is a
+//                        synthetic stand-in with the run's input shape and class count, so the
+//                        file loads with the ordinary config loader without the training data
+//   weights.safetensors  the model's parameters and buffers, by module name (no optimizer state)
+//   metadata.json        inputs and outputs as KServe v2 tensors, and the input preprocessing
+//                        (serve/model_metadata.h)
+// Inputs are one flat row of values per example (FP32 [-1, 64] for digits, whatever the model's
+// own example shape), as `nimbus predict` reads them. The version folder is written beside its
+// final place under a hidden name and renamed into place, so a server scanning the repository never
+// sees half an export. Token models (gpt) are not exported yet.
+#include <string>
+
+#include "runtime/macros.h"
+
+namespace nimbus::serve {
+
+struct ExportOptions {
+  bool force = false;  // replace an existing version folder
+};
+
+// Exports the newest checkpoint of `run_dir` into `version_dir` (.../<model>/<version>), creating
+// missing parent folders. Throws IOError for a missing run or an existing destination (without
+// force), ConfigError for a model or destination name that cannot be served.
+NIMBUS_API void export_run(const std::string& run_dir, const std::string& version_dir, const ExportOptions& options);
+
+}  // namespace nimbus::serve

@@ -1,0 +1,44 @@
+#pragma once
+// One version of a model, loaded from its exported folder (Note [Exported model] in
+// model_export.h) and ready to run batches of rows.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "frontend/nn/module.h"
+#include "runtime/device.h"
+#include "runtime/random.h"
+#include "serve/model_metadata.h"
+
+namespace nimbus::serve {
+
+class NIMBUS_API ServedModel {
+ public:
+  // Loads `version_dir` onto `device`; throws IOError / ParseError / ConfigError naming the file
+  // and the problem.
+  static std::shared_ptr<ServedModel> load(const std::string& version_dir, Device device);
+
+  const ModelMetadata& metadata() const { return metadata_; }
+  Device device() const { return device_; }
+  // Values per example: the product of the input shape after its batch dimension.
+  int64_t input_width() const { return input_width_; }
+  int64_t output_width() const { return output_width_; }
+
+  // Runs `rows` examples given as raw input values (rows * input_width(), row-major; the
+  // preprocessing of the metadata is applied here) and returns rows * output_width() logits.
+  // One caller at a time: the batcher owns the model while it runs.
+  std::vector<float> run(const std::vector<float>& values, int64_t rows);
+
+ private:
+  ServedModel() = default;
+
+  ModelMetadata metadata_;
+  Device device_;
+  Shape example_shape_;  // one example as the model takes it ({64}, {1, 8, 8}, ...)
+  int64_t input_width_ = 0, output_width_ = 0;
+  std::unique_ptr<Generator> dropout_;  // unused in evaluation, but the model keeps a reference
+  std::shared_ptr<nn::Module> module_;
+};
+
+}  // namespace nimbus::serve

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `nimbus mapreduce` through the tool: word count as CSV (the header `word,count`, then every word by
+# count descending and word ascending), --top, grep counts, the inverted index, a histogram, and
+# bad input failing with exit code 1 and a message on stderr.
+# Usage: mapreduce_cli_test.sh NIMBUS_BINARY
+set -u
+nimbus=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+printf 'The cat and THE dog.\nA dog, a cat; the end\n' > "$work/a.txt"
+printf 'zebra cat\n' > "$work/b.txt"
+"$nimbus" mapreduce wordcount "$work/a.txt" "$work/b.txt" --format csv >"$work/out.csv" 2>"$work/err" \
+  || fail "wordcount failed: $(cat "$work/err")"
+expected='word,count
+cat,3
+the,3
+a,2
+dog,2
+and,1
+end,1
+zebra,1'
+[ "$(cat "$work/out.csv")" = "$expected" ] || fail "wordcount output differs:
+$(cat "$work/out.csv")"
+[ ! -s "$work/err" ] || fail "csv output wrote to stderr: $(cat "$work/err")"
+
+[ "$("$nimbus" mapreduce wordcount "$work/a.txt" --top 1 --format csv | tail -n +2)" = "the,3" ] || fail "--top 1"
+"$nimbus" mapreduce grep dog "$work/a.txt" "$work/b.txt" --format csv | grep -q "b.txt,0" || fail "grep counts"
+"$nimbus" mapreduce index "$work/a.txt" "$work/b.txt" --format csv | grep -q "^cat,3,1:1 1:2 2:1$" || fail "index postings"
+
+printf 'x\n1\n2\n3\n4\n' > "$work/t.csv"
+"$nimbus" mapreduce histogram "$work/t.csv" --column x --buckets 2 --format csv | grep -q "^1,2.5,4,2$" \
+  || fail "histogram: $("$nimbus" mapreduce histogram "$work/t.csv" --column x --buckets 2 --format csv)"
+
+"$nimbus" mapreduce wordcount "$work/missing.txt" >"$work/out" 2>"$work/err"
+[ $? -eq 1 ] || fail "a missing file did not exit 1"
+grep -q "missing.txt" "$work/err" || fail "unexpected message: $(cat "$work/err")"
+"$nimbus" mapreduce wordcount "$work/a.txt" --words unicode >"$work/out" 2>"$work/err"
+[ $? -eq 1 ] || fail "a bad word rule did not exit 1"
+grep -q "alnum-lower" "$work/err" || fail "unexpected message: $(cat "$work/err")"
+echo "PASS: mapreduce jobs and errors"
