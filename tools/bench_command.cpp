@@ -124,9 +124,9 @@ Workload make_workload(const BenchOptions& o, Device device, DType dtype) {
             },
             0, 16.0 * static_cast<double>(words), std::to_string(o.n)};
   }
-  NIMBUS_THROW(ConfigError, "bench: unknown kernel '", o.kernel,
-               "' (expected gemm, conv2d, conv2d_backward, softmax, add, mul_scalar, exp, sum, copy, stream_copy "
-               "or train)");
+  NIMBUS_THROW(ConfigError, "bench: ", o.kernel.empty() ? std::string("name a kernel") : std::string("unknown kernel '").append(o.kernel).append("'"),
+               " (expected gemm, conv2d, conv2d_backward, softmax, add, mul_scalar, exp, sum, copy, stream_copy, "
+               "train, or the sql subcommand)");
 }
 
 double median_of(std::vector<double> v) {
