@@ -1,5 +1,6 @@
 #include "models/data/column_table.h"
 
+#include "models/data/subset_splits.h"
 #include "runtime/error.h"
 
 namespace nimbus::data {
@@ -51,16 +52,7 @@ std::string ColumnSubset::describe() const {
 }
 
 Splits column_splits(std::shared_ptr<const ColumnTable> table, SplitIndices split) {
-  const auto part = [&](const char* name, std::vector<int64_t>& rows) -> std::shared_ptr<const Dataset> {
-    if (rows.empty()) return nullptr;
-    return std::make_shared<ColumnSubset>(table, name, std::move(rows));
-  };
-  Splits splits;
-  splits.train = part("train", split.train);
-  splits.val = part("val", split.val);
-  splits.test = part("test", split.test);
-  NIMBUS_CHECK(splits.train != nullptr, table->name, ": the train part is empty");
-  return splits;
+  return subsets_of<ColumnSubset>(table, std::move(split));
 }
 
 }  // namespace nimbus::data

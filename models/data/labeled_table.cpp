@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "models/data/subset_splits.h"
 #include "runtime/error.h"
 
 namespace nimbus::data {
@@ -41,16 +42,7 @@ std::string LabeledSubset::describe() const {
 }
 
 Splits labeled_splits(std::shared_ptr<const LabeledTable> table, SplitIndices split) {
-  const auto part = [&](const char* name, std::vector<int64_t>& rows) -> std::shared_ptr<const Dataset> {
-    if (rows.empty()) return nullptr;
-    return std::make_shared<LabeledSubset>(table, name, std::move(rows));
-  };
-  Splits splits;
-  splits.train = part("train", split.train);
-  splits.val = part("val", split.val);
-  splits.test = part("test", split.test);
-  NIMBUS_CHECK(splits.train != nullptr, table->name, ": the train part is empty");
-  return splits;
+  return subsets_of<LabeledSubset>(table, std::move(split));
 }
 
 std::string shape_text(const Shape& shape) {
