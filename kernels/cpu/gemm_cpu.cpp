@@ -1,40 +1,20 @@
 // CPU GEMM: f32/f64 through BLAS (OpenBLAS, OpenMP build, loaded on first use: kernels/cpu/blas.cpp), f16/bf16 through f32 BLAS, integers
 // through Eigen (BLAS has no integer GEMM).
 //
-// Note [GEMM layouts]
-// BLAS takes row-major matrices with a leading dimension, transposed or not. A [M,K] operand with
-// strides (s0, 1) is "N" with ld = s0; with strides (1, s1) it is the transpose of a row-major
-// [K,M] matrix, "T" with ld = s1. Anything else (both strides > 1) is copied contiguous first.
-// Batches run one BLAS call each; many small products run in parallel over the batch (OpenBLAS
-// then uses one thread per call, as it does inside any OpenMP parallel region).
+// Operand layouts: Note [GEMM layouts] in kernels/gemm_layout.h. Batches run one BLAS call each;
+// many small products run in parallel over the batch (OpenBLAS then uses one thread per call, as it
+// does inside any OpenMP parallel region).
 #include <Eigen/Core>
 #include <optional>
 
 #include "kernels/cpu/blas.h"
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/gemm_layout.h"
 #include "runtime/parallel.h"
 
 namespace nimbus::cpu {
 
 namespace {
-
-struct MatrixLayout {
-  bool transposed = false;
-  int64_t ld = 0;
-};
-
-// The BLAS view of a 2-d operand's strides, or nullopt when it must be copied.
-std::optional<MatrixLayout> blas_layout(int64_t rows, int64_t cols, int64_t row_stride, int64_t col_stride) {
-  if (col_stride == 1 || cols == 1) {
-    const int64_t ld = rows == 1 ? std::max<int64_t>(cols, 1) : row_stride;
-    if (ld >= std::max<int64_t>(cols, 1)) return MatrixLayout{false, ld};
-  }
-  if (row_stride == 1 || rows == 1) {
-    const int64_t ld = cols == 1 ? std::max<int64_t>(rows, 1) : col_stride;
-    if (ld >= std::max<int64_t>(rows, 1)) return MatrixLayout{true, ld};
-  }
-  return std::nullopt;
-}
 
 // Makes each matrix of a [B, R, C] operand BLAS-compatible (copying when needed).
 Tensor blas_ready(const Tensor& t) {

@@ -27,6 +27,7 @@
 #include <optional>
 
 #include "kernels/cuda/cuda_kernels.h"
+#include "kernels/gemm_layout.h"
 
 namespace nimbus::cuda {
 
@@ -63,24 +64,6 @@ bool allow_tf32() {
     return v != nullptr && v[0] == '1';
   }();
   return allowed;
-}
-
-struct MatrixLayout {
-  bool transposed = false;
-  int64_t ld = 0;
-};
-
-// The BLAS view of a 2-d operand's strides, or nullopt when it must be copied (Note [GEMM layouts]).
-std::optional<MatrixLayout> blas_layout(int64_t rows, int64_t cols, int64_t row_stride, int64_t col_stride) {
-  if (col_stride == 1 || cols == 1) {
-    const int64_t ld = rows == 1 ? std::max<int64_t>(cols, 1) : row_stride;
-    if (ld >= std::max<int64_t>(cols, 1)) return MatrixLayout{false, ld};
-  }
-  if (row_stride == 1 || rows == 1) {
-    const int64_t ld = cols == 1 ? std::max<int64_t>(rows, 1) : col_stride;
-    if (ld >= std::max<int64_t>(rows, 1)) return MatrixLayout{true, ld};
-  }
-  return std::nullopt;
 }
 
 Tensor blas_ready(const Tensor& t) {
