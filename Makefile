@@ -6,6 +6,9 @@
 #   make bench   CPU kernel benchmarks, with NumPy side by side (bench/peers)
 #   make install PREFIX=...   install headers, libraries, the CMake package and the tool
 #   make parity-fixtures      regenerate the PyTorch reference results (needs PyTorch: python3-torch)
+#   make gpu-bundle           pack built GPU binaries and their non-NVIDIA libraries into gpu-bundle/
+#   make gpu-check            on a GPU host: gpu tests, training test, kernel and training benchmarks
+#   make gpu-sanitize         on a GPU host: compute-sanitizer over the parity suite
 BUILD_DIR ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -62,3 +65,25 @@ DB_ROWS ?= 1e6
 .PHONY: bench-db
 bench-db: build
 	python3 bench/peers/db_benchmark.py --nimbus $(BUILD_DIR)/bin/nimbus --rows $(DB_ROWS)
+
+# GPU hosts: build with the CUDA backend in $(GPU_BUILD_DIR), or use a bundle made elsewhere by
+# `make gpu-bundle` (for hosts that are offline or lack the Debian packages; see docs/GPU.md).
+GPU_BUILD_DIR ?= build-gpu
+GPU_BUNDLE ?= gpu-bundle
+GPU_ARCH ?= 90
+.PHONY: gpu-build gpu-bundle gpu-check gpu-sanitize
+gpu-build: deps
+	cmake -S . -B $(GPU_BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DNIMBUS_CUDA=ON \
+	  -DCMAKE_CUDA_ARCHITECTURES=$(GPU_ARCH) -DNIMBUS_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(GPU_BUILD_DIR) -j $(JOBS) --target nimbus gpu_tests
+
+gpu-bundle: gpu-build
+	./tools/gpu/make_bundle.sh $(GPU_BUILD_DIR) $(GPU_BUNDLE)
+
+# With a bundle present nothing is built (the host may have no compiler dependencies at all).
+GPU_BINARIES = $(if $(wildcard $(GPU_BUNDLE)/bin/nimbus),--bundle $(GPU_BUNDLE),--build $(GPU_BUILD_DIR))
+gpu-check: $(if $(wildcard $(GPU_BUNDLE)/bin/nimbus),,gpu-build)
+	$(PYTHON) tools/gpu/check.py $(GPU_BINARIES)
+
+gpu-sanitize: $(if $(wildcard $(GPU_BUNDLE)/bin/nimbus),,gpu-build)
+	$(PYTHON) tools/gpu/check.py $(GPU_BINARIES) --sanitize

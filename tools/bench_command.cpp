@@ -1,7 +1,8 @@
 // `nimbus bench KERNEL [sizes] [--json]`: times one public op (dispatch included) after warm-up and
 // reports the median and best of the timed runs, with GFLOP/s or GB/s from the best run.
 // GB/s counts bytes read plus bytes written. Two baselines give the bandwidth an elementwise op can
-// hope to approach: `copy`, a parallel memcpy of the same bytes, and `stream_copy`, a plain copy
+// hope to approach: `copy`, a parallel memcpy of the same bytes (on a GPU, the device's own
+// device-to-device copy), and `stream_copy`, a plain copy
 // loop as in the STREAM benchmark (C library memcpy uses different store instructions, and on
 // some machines it is the slower of the two).
 //
@@ -9,7 +10,10 @@
 // Trainer::train_step (zero grad, forward, loss, backward, update) of the `nimbus train` runner on
 // a fixed config (models/runner/bench_workloads.h), and reports the median step time over at
 // least S seconds of steps after warm-up. Fetching the next batch is not timed.
+//
+// `nimbus bench alloc --n BYTES` times allocate/free pairs through the caching allocator.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -23,6 +27,7 @@
 #include "kernels/ops.h"
 #include "models/runner/bench_workloads.h"
 #include "models/runner/trainer.h"
+#include "runtime/backend.h"
 #include "runtime/parallel.h"
 #include "runtime/random.h"
 #include "tools/commands.h"
@@ -101,9 +106,15 @@ Workload make_workload(const BenchOptions& o, Device device, DType dtype) {
     return {[a] { sum(a); }, 0, 1.0 * o.n * elem, std::to_string(o.n)};
   }
   if (o.kernel == "copy") {
-    NIMBUS_CHECK_T(DeviceError, device.is_cpu(), "bench copy: the memcpy baseline runs on the CPU");
     const Tensor src = vector_of(o.n), dst = empty({o.n}, {dtype, device});
     const size_t total = static_cast<size_t>(o.n) * dtype_size(dtype);
+    if (!device.is_cpu()) {  // the device's own byte copy (cudaMemcpyAsync device to device)
+      return {[src, dst, total, device] {
+                backend_for(device).copy_bytes(dst.data_ptr(), true, src.data_ptr(), true, total,
+                                               current_stream(device));
+              },
+              0, 2.0 * static_cast<double>(total), std::to_string(o.n)};
+    }
     return {[src, dst, total] {
               auto* out = static_cast<char*>(dst.data_ptr());
               const auto* in = static_cast<const char*>(src.data_ptr());
@@ -126,7 +137,7 @@ Workload make_workload(const BenchOptions& o, Device device, DType dtype) {
   }
   NIMBUS_THROW(ConfigError, "bench: ", o.kernel.empty() ? std::string("name a kernel") : std::string("unknown kernel '").append(o.kernel).append("'"),
                " (expected gemm, conv2d, conv2d_backward, softmax, add, mul_scalar, exp, sum, copy, stream_copy, "
-               "train, or the sql subcommand)");
+               "train, alloc, or the sql subcommand)");
 }
 
 double median_of(std::vector<double> v) {
@@ -186,9 +197,45 @@ void run_train_bench(const BenchOptions& o) {
             << " ms over " << ms.size() << " steps\n";
 }
 
+// `bench alloc`: one allocate/free pair of --n bytes through the device's caching allocator,
+// timed on the host clock (the allocator's cost is host time; the device does nothing). After the
+// warm-up every request is a cache hit.
+void run_alloc_bench(const BenchOptions& o) {
+  const Device device = Device::parse(o.device);
+  constexpr int kPairs = 10000;
+  auto pairs = [&] {
+    for (int i = 0; i < kPairs; ++i) (void)empty({o.n}, {DType::u8, device});
+  };
+  for (int i = 0; i < o.warmup; ++i) pairs();
+  std::vector<double> ns;
+  for (int i = 0; i < o.repeat; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    pairs();
+    ns.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() / kPairs);
+  }
+  nlohmann::ordered_json result;
+  result["kernel"] = "alloc";
+  result["device"] = device.str();
+  result["bytes"] = o.n;
+  result["ns_per_pair"] = median_of(ns);
+  result["best_ns"] = *std::min_element(ns.begin(), ns.end());
+  result["runs"] = o.repeat;
+  if (o.json) {
+    std::cout << result.dump() << "\n";
+    return;
+  }
+  std::cout << "alloc " << o.n << " bytes on " << device << ": median " << result["ns_per_pair"].get<double>()
+            << " ns per allocate/free pair, best " << result["best_ns"].get<double>() << " ns\n";
+}
+
 void run_bench(const BenchOptions& o) {
   if (o.kernel == "train") {
     run_train_bench(o);
+    return;
+  }
+  if (o.kernel == "alloc") {
+    NIMBUS_CHECK_T(ConfigError, o.n > 0 && o.repeat >= 10, "bench alloc: --n must be positive and --repeat at least 10");
+    run_alloc_bench(o);
     return;
   }
   NIMBUS_CHECK_T(ConfigError, o.workload.empty(), "bench: --workload applies to bench train, not to '", o.kernel,
@@ -242,7 +289,7 @@ void add_bench_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("bench", "Time one kernel through the public op, or training steps (after warm-up)");
   cmd->add_option("kernel", o.kernel,
                   "gemm, conv2d, conv2d_backward, softmax, add, mul_scalar, exp, sum; baselines copy (memcpy) and "
-                  "stream_copy; train (whole training steps of --workload)")
+                  "stream_copy; train (whole training steps of --workload); alloc (allocate/free pairs of --n bytes)")
       ->required();
   cmd->add_option("--workload", o.workload, "train: mlp, cnn or gpt (models/runner/bench_workloads.h)");
   cmd->add_option("--seconds", o.seconds, "train: time steps for at least this long (default 3)");

@@ -199,7 +199,7 @@ class Gpt(nn.Module):
         self.dropout = dropout
 
     def forward(self, tokens):
-        positions = torch.arange(tokens.shape[1])
+        positions = torch.arange(tokens.shape[1], device=tokens.device)
         h = F.dropout(self.wte(tokens) + self.wpe(positions), self.dropout, self.training)
         return self.head(self.ln_f(self.blocks(h)))
 

@@ -10,7 +10,9 @@ warm-up), "best_ms", "steps", "threads", "device", "torch", "ms_per_step_by_thre
 format of `nimbus bench train --json` so the two can be put side by side.
 
 Needs PyTorch (Debian's python3-torch, or PyPI). Usage:
-  torch_train_peer.py [--workload mlp|cnn|gpt|all] [--seconds 3] [--threads 1,2]
+  torch_train_peer.py [--workload mlp|cnn|gpt|all] [--seconds 3] [--threads 1,2] [--device cpu|cuda]
+On cuda the model and the batches live on the GPU; the loss read back each step synchronizes, so
+the wall time of a step is its device time.
 """
 import argparse
 import itertools
@@ -32,7 +34,7 @@ DISTINCT_BATCHES = 8  # nimbus's synthetic training split holds 8 batches; cycli
 MIN_STEPS = 5         # as nimbus: enough timed steps for a median even when a step is slow
 
 
-def build(workload):
+def build(workload, device="cpu"):
     """(model, optimizer, batches) of one workload, as in models/runner/bench_workloads.cpp."""
     if workload == "mlp":
         model, batch = Mlp(784, [1024, 1024], 10), 256
@@ -50,14 +52,18 @@ def build(workload):
                    for _ in range(DISTINCT_BATCHES)]
     else:
         raise ValueError("unknown workload '%s' (expected %s)" % (workload, ", ".join(WORKLOADS)))
+    if device != "cpu":
+        # The optimizer holds the parameters themselves, which .to() moves in place.
+        model.to(device)
+        batches = [(x.to(device), y.to(device)) for x, y in batches]
     return model.train(), optimizer, batches
 
 
-def time_steps(workload, threads, seconds, warmup):
+def time_steps(workload, threads, seconds, warmup, device="cpu"):
     """Median and best ms per step, and the number of timed steps, at `threads` threads."""
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model, optimizer, batches = build(workload)
+    model, optimizer, batches = build(workload, device)
     cycle = itertools.cycle(batches)
 
     def step():
@@ -81,7 +87,10 @@ def main():
     parser.add_argument("--seconds", type=float, default=3.0, help="time steps for at least this long")
     parser.add_argument("--threads", default="1,2", help="thread counts to try, comma-separated")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps before timing")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
     a = parser.parse_args()
+    if a.device != "cpu" and not torch.cuda.is_available():
+        sys.exit("torch_train_peer.py: --device %s, but this PyTorch sees no CUDA device" % a.device)
     try:
         thread_counts = [int(t) for t in a.threads.split(",")]
     except ValueError:
@@ -91,11 +100,11 @@ def main():
     if a.seconds <= 0:
         parser.error("--seconds must be positive, got %s" % a.seconds)
     for workload in (WORKLOADS if a.workload == "all" else (a.workload,)):
-        by_threads = {t: time_steps(workload, t, a.seconds, a.warmup) for t in thread_counts}
+        by_threads = {t: time_steps(workload, t, a.seconds, a.warmup, a.device) for t in thread_counts}
         threads = min(by_threads, key=lambda t: by_threads[t][0])
         median, best, steps = by_threads[threads]
         print(json.dumps({"workload": workload, "ms_per_step": median, "best_ms": best, "steps": steps,
-                          "threads": threads, "device": "cpu", "torch": torch.__version__,
+                          "threads": threads, "device": a.device, "torch": torch.__version__,
                           "ms_per_step_by_threads": {str(t): r[0] for t, r in by_threads.items()}}), flush=True)
 
 
