@@ -157,7 +157,7 @@ class CausalSelfAttention(nn.Module):
             return y.view(b, t, self.heads, d).transpose(1, 2)
 
         q, k, v = split(self.query(x)), split(self.key(x)), split(self.value(x))
-        mask = torch.triu(torch.full((t, t), float("-inf"), dtype=x.dtype), 1)
+        mask = torch.triu(torch.full((t, t), float("-inf"), dtype=x.dtype, device=x.device), 1)
         y = F.softmax(q @ k.transpose(-2, -1) / math.sqrt(d) + mask, -1) @ v
         return self.proj(y.transpose(1, 2).reshape(b, t, e))
 

@@ -49,6 +49,10 @@ void fill_reduction_kernels(KernelTable& table);
 void fill_gemm_kernels(KernelTable& table);
 void fill_nn_kernels(KernelTable& table);
 void fill_optimizer_kernels(KernelTable& table);
+void fill_indexing_kernels(KernelTable& table);  // index_select, gather, scatter_add, masked_select, cumsum
+void fill_nn_misc_kernels(KernelTable& table);   // embedding backward, dropout, BCE with logits
+void fill_conv_kernels(KernelTable& table);      // convolution and pooling
+void fill_attention_kernels(KernelTable& table); // scaled dot-product attention
 
 // Installs the CUDA table; called once by the backend's entry point (runtime/cuda/cuda_backend.cpp).
 void register_kernels();

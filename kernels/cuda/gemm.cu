@@ -20,51 +20,16 @@
 // hundred MB and would dominate link time; loading it with dlopen would duplicate its API in a
 // function table for no gain at this layer. If libcublas cannot be found, the backend module
 // fails to load and CUDA reports zero devices with the loader's message (cuda_backend_status()).
-#include <cublas_v2.h>
-
 #include <array>
-#include <cstdlib>
 #include <optional>
 
+#include "kernels/cuda/cublas_gemm.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/gemm_layout.h"
 
 namespace nimbus::cuda {
 
 namespace {
-
-#define NIMBUS_CUBLAS_CHECK(call)                                                                  \
-  do {                                                                                             \
-    const cublasStatus_t nimbus_status_ = (call);                                                  \
-    if (nimbus_status_ != CUBLAS_STATUS_SUCCESS)                                                   \
-      NIMBUS_THROW(Error, #call, " failed: ", cublasGetStatusString(nimbus_status_));              \
-  } while (0)
-
-constexpr int kMaxDevices = 64;
-
-// One handle per thread and device: a handle carries its stream, so sharing one across threads
-// would race on cublasSetStream. Handles are never destroyed: destroying them at thread or process
-// exit can run after the CUDA runtime has shut down (PyTorch leaks them for the same reason).
-cublasHandle_t handle_for(Device device) {
-  NIMBUS_CHECK_T(DeviceError, device.index >= 0 && device.index < kMaxDevices, "matmul: device index ",
-                 device.index, " is out of range");
-  thread_local std::array<cublasHandle_t, kMaxDevices> handles{};
-  cublasHandle_t& h = handles[static_cast<size_t>(device.index)];
-  if (h == nullptr) {
-    NIMBUS_CUBLAS_CHECK(cublasCreate(&h));
-    NIMBUS_CUBLAS_CHECK(cublasSetMathMode(h, CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION));
-  }
-  NIMBUS_CUBLAS_CHECK(cublasSetStream(h, current_cuda_stream(device)));
-  return h;
-}
-
-bool allow_tf32() {
-  static const bool allowed = [] {
-    const char* v = std::getenv("NIMBUS_ALLOW_TF32");
-    return v != nullptr && v[0] == '1';
-  }();
-  return allowed;
-}
 
 Tensor blas_ready(const Tensor& t) {
   if (blas_layout(t.size(1), t.size(2), t.stride(1), t.stride(2))) return t;
@@ -96,7 +61,7 @@ void cublas_batched(const Tensor& out, const Tensor& a_in, const Tensor& w_in, b
   const bool f64 = out.dtype() == DType::f64;
   const void* alpha = f64 ? static_cast<const void*>(&alpha64) : static_cast<const void*>(&alpha32);
   const void* beta = f64 ? static_cast<const void*>(&beta64) : static_cast<const void*>(&beta32);
-  const cublasHandle_t h = handle_for(out.device());
+  const cublasHandle_t h = cublas_handle(out.device());
   NIMBUS_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
       h, lw.transposed ? CUBLAS_OP_T : CUBLAS_OP_N, la.transposed ? CUBLAS_OP_T : CUBLAS_OP_N, to_int(n, "N"),
       to_int(m, "M"), to_int(k, "K"), alpha, w.data_ptr(), type, to_int(lw.ld, "leading dimension"), w.stride(0),

@@ -1,14 +1,23 @@
 // CUDA kernels of the row ops: softmax and log_softmax, layer norm, cross-entropy, forward and
 // backward.
 //
-// Design (first version): one row per thread, each row computed by the single-source row
-// functions of kernels/functors/row_ops.h that the CPU runs, so the two devices do the same
-// arithmetic in the same order (up to the compilers' contraction of a * b + c into one fused
-// multiply-add). Rows never share a thread, so there are no atomics and results are
-// deterministic. A thread walking a row of a contiguous [rows, n] tensor reads memory n elements
-// apart from its neighbours, which is slow for wide rows; a block- or warp-per-row kernel replaces
-// this where it pays, once a GPU is at hand to measure it and check parity.
+// Design
+// - Contiguous rows (the [outer, n, inner] view with inner == 1: softmax over the last dim, every
+//   layer norm, cross-entropy over [N, C]) go to the fast kernels of nn_rows_fast.cuh: a warp per
+//   row for n <= 1024 (the row in registers), a block per row beyond (the row staged in shared
+//   memory with 16-byte loads when it fits). Their reductions combine per-thread partials in a
+//   fixed order, so results are deterministic; they use the CPU's formulas and exp
+//   (kernels/functors/row_ops.h) and differ from it only in the order of the sums.
+// - Strided rows (inner > 1) keep one row per thread through the single-source row functions of
+//   row_ops.h that the CPU runs, so the two devices do the same arithmetic in the same order (up
+//   to the compilers' contraction of a * b + c into one fused multiply-add). Adjacent threads
+//   then read adjacent rows, which is coalesced along inner.
+// - Layer norm's grad_weight/grad_bias sum over rows per column: one thread per column in row
+//   order when the rows are few, else a two-stage deterministic sum (nn_rows_colsum.cuh).
+// No kernel here uses atomics.
 #include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/nn_rows_colsum.cuh"
+#include "kernels/cuda/nn_rows_fast.cuh"
 #include "kernels/functors/row_ops.h"
 
 namespace nimbus::cuda {
@@ -48,6 +57,11 @@ void softmax_kernel(bool log, const Tensor& out, const Tensor& in, int64_t outer
   DeviceScope scope(in.device().index);
   const cudaStream_t stream = current_cuda_stream(in.device());
   NIMBUS_DISPATCH_FLOAT(in.dtype(), log ? "log_softmax" : "softmax", [&]<typename T>() {
+    if (inner == 1) {
+      rowk::launch_rows(rowk::SoftmaxOp<T>{static_cast<T*>(out.data_ptr()), static_cast<const T*>(in.data_ptr()), n, log},
+                        outer, n, stream);
+      return;
+    }
     softmax_rows<T><<<blocks_for(outer * inner), kBlockSize, 0, stream>>>(
         static_cast<T*>(out.data_ptr()), static_cast<const T*>(in.data_ptr()), outer, n, inner, log);
     NIMBUS_CUDA_CHECK_LAUNCH();
@@ -60,6 +74,13 @@ void softmax_backward_kernel(bool log, const Tensor& grad_in, const Tensor& grad
   DeviceScope scope(out.device().index);
   const cudaStream_t stream = current_cuda_stream(out.device());
   NIMBUS_DISPATCH_FLOAT(out.dtype(), log ? "log_softmax_backward" : "softmax_backward", [&]<typename T>() {
+    if (inner == 1) {
+      rowk::launch_rows(rowk::SoftmaxBackwardOp<T>{static_cast<T*>(grad_in.data_ptr()),
+                                                   static_cast<const T*>(grad_out.data_ptr()),
+                                                   static_cast<const T*>(out.data_ptr()), n, log},
+                        outer, n, stream);
+      return;
+    }
     softmax_backward_rows<T><<<blocks_for(outer * inner), kBlockSize, 0, stream>>>(
         static_cast<T*>(grad_in.data_ptr()), static_cast<const T*>(grad_out.data_ptr()),
         static_cast<const T*>(out.data_ptr()), outer, n, inner, log);
@@ -69,21 +90,9 @@ void softmax_backward_kernel(bool log, const Tensor& grad_in, const Tensor& grad
 
 // ---- layer norm ----
 
-template <typename T, typename Acc>
-__global__ void layer_norm_rows(T* out, Acc* mean, Acc* rstd, const T* x, const T* w, const T* b, int64_t rows,
-                                int64_t n, Acc eps) {
-  NIMBUS_GRID_STRIDE(r, rows) functors::layer_norm_row(out + r * n, mean + r, rstd + r, x + r * n, w, b, n, eps);
-}
-
-template <typename T, typename Acc>
-__global__ void layer_norm_backward_rows(T* gi, const T* g, const T* x, const T* w, const Acc* mean,
-                                         const Acc* rstd, int64_t rows, int64_t n) {
-  NIMBUS_GRID_STRIDE(r, rows)
-  functors::layer_norm_backward_row(gi + r * n, g + r * n, x + r * n, w, mean[r], rstd[r], n);
-}
-
 // grad_weight[j] = sum_r g * xhat, grad_bias[j] = sum_r g: one thread per column, rows in order
-// (the CPU's order, so the sums round alike). Adjacent threads read adjacent columns: coalesced.
+// (the CPU's order, so the sums round alike), for few rows; nn_rows_colsum.cuh splits many rows.
+// Adjacent threads read adjacent columns: coalesced.
 template <typename T, typename Acc>
 __global__ void layer_norm_column_grads(T* gw, T* gb, const T* g, const T* x, const Acc* mean, const Acc* rstd,
                                         int64_t rows, int64_t n) {
@@ -107,11 +116,10 @@ void layer_norm_kernel(const Tensor& out, const Tensor& mean, const Tensor& rstd
   const cudaStream_t stream = current_cuda_stream(x.device());
   NIMBUS_DISPATCH_FLOAT(x.dtype(), "layer_norm", [&]<typename T>() {
     using Acc = functors::acc_t<T>;
-    layer_norm_rows<T, Acc><<<blocks_for(rows), kBlockSize, 0, stream>>>(
-        static_cast<T*>(out.data_ptr()), static_cast<Acc*>(mean.data_ptr()), static_cast<Acc*>(rstd.data_ptr()),
-        static_cast<const T*>(x.data_ptr()), optional_data<T>(weight), optional_data<T>(bias), rows, n,
-        static_cast<Acc>(eps));
-    NIMBUS_CUDA_CHECK_LAUNCH();
+    rowk::launch_rows(rowk::LayerNormOp<T>{static_cast<T*>(out.data_ptr()), static_cast<Acc*>(mean.data_ptr()),
+                                           static_cast<Acc*>(rstd.data_ptr()), static_cast<const T*>(x.data_ptr()),
+                                           optional_data<T>(weight), optional_data<T>(bias), n, static_cast<Acc>(eps)},
+                      rows, n, stream);
   });
 }
 
@@ -128,15 +136,20 @@ void layer_norm_backward_kernel(const Tensor& grad_in, const Tensor& grad_weight
     const Acc* const pm = static_cast<const Acc*>(mean.data_ptr());
     const Acc* const pr = static_cast<const Acc*>(rstd.data_ptr());
     if (grad_in.defined() && rows > 0) {
-      layer_norm_backward_rows<T, Acc><<<blocks_for(rows), kBlockSize, 0, stream>>>(
-          static_cast<T*>(grad_in.data_ptr()), g, px, optional_data<T>(weight), pm, pr, rows, n);
-      NIMBUS_CUDA_CHECK_LAUNCH();
+      rowk::launch_rows(rowk::LayerNormBackwardOp<T>{static_cast<T*>(grad_in.data_ptr()), g, px,
+                                                     optional_data<T>(weight), pm, pr, n},
+                        rows, n, stream);
     }
     if ((grad_weight.defined() || grad_bias.defined()) && n > 0) {
       T* const gw = grad_weight.defined() ? static_cast<T*>(grad_weight.data_ptr()) : nullptr;
       T* const gb = grad_bias.defined() ? static_cast<T*>(grad_bias.data_ptr()) : nullptr;
-      layer_norm_column_grads<T, Acc><<<blocks_for(n), kBlockSize, 0, stream>>>(gw, gb, g, px, pm, pr, rows, n);
-      NIMBUS_CUDA_CHECK_LAUNCH();
+      const rowk::ColumnChunks split = rowk::column_chunks(rows, n);
+      if (split.chunks > 1) {
+        rowk::launch_column_grads_two_stage<T, Acc>(gw, gb, g, px, pm, pr, rows, n, split, x.device(), stream);
+      } else {
+        layer_norm_column_grads<T, Acc><<<blocks_for(n), kBlockSize, 0, stream>>>(gw, gb, g, px, pm, pr, rows, n);
+        NIMBUS_CUDA_CHECK_LAUNCH();
+      }
     }
   });
 }
@@ -174,6 +187,14 @@ void cross_entropy_kernel(const Tensor& loss, const Tensor& logits, const Tensor
   const cudaStream_t stream = current_cuda_stream(logits.device());
   NIMBUS_DISPATCH_FLOAT(logits.dtype(), "cross_entropy", [&]<typename T>() {
     using Acc = functors::acc_t<T>;
+    if (inner == 1) {
+      rowk::launch_rows(rowk::CrossEntropyOp<T>{static_cast<Acc*>(loss.data_ptr()),
+                                                static_cast<const T*>(logits.data_ptr()),
+                                                static_cast<const int64_t*>(target.data_ptr()), C, ignore_index,
+                                                static_cast<Acc>(label_smoothing)},
+                        N, C, stream);
+      return;
+    }
     cross_entropy_rows<T, Acc><<<blocks_for(N * inner), kBlockSize, 0, stream>>>(
         static_cast<Acc*>(loss.data_ptr()), static_cast<const T*>(logits.data_ptr()),
         static_cast<const int64_t*>(target.data_ptr()), N, C, inner, ignore_index, static_cast<Acc>(label_smoothing));
@@ -189,6 +210,15 @@ void cross_entropy_backward_kernel(const Tensor& grad_logits, const Tensor& logi
   const cudaStream_t stream = current_cuda_stream(logits.device());
   NIMBUS_DISPATCH_FLOAT(logits.dtype(), "cross_entropy_backward", [&]<typename T>() {
     using Acc = functors::acc_t<T>;
+    if (inner == 1) {
+      rowk::launch_rows(rowk::CrossEntropyBackwardOp<T>{static_cast<T*>(grad_logits.data_ptr()),
+                                                        static_cast<const T*>(logits.data_ptr()),
+                                                        static_cast<const int64_t*>(target.data_ptr()),
+                                                        static_cast<const Acc*>(scale.data_ptr()), scale.stride(0), C,
+                                                        ignore_index, static_cast<Acc>(label_smoothing)},
+                        N, C, stream);
+      return;
+    }
     cross_entropy_backward_rows<T, Acc><<<blocks_for(N * inner), kBlockSize, 0, stream>>>(
         static_cast<T*>(grad_logits.data_ptr()), static_cast<const T*>(logits.data_ptr()),
         static_cast<const int64_t*>(target.data_ptr()), static_cast<const Acc*>(scale.data_ptr()), scale.stride(0),

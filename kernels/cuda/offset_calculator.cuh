@@ -4,8 +4,8 @@
 // The host coalesces the dims exactly as the CPU's StridedRuns does (size-1 dims vanish; adjacent
 // dims whose strides chain for every operand merge), innermost first, and passes the result by
 // value. Each thread turns its linear index into N element offsets by repeated division. When the
-// coalesced shape is one dim with stride 1 for every operand, `contiguous()` says so and the
-// launcher uses a plain indexed loop instead. 64-bit indices throughout: correctness first; a
+// coalesced shape is a single dim, `linear()` says so and the launchers use a multiply per operand
+// instead (and, for dense or broadcast-scalar operands, 16-byte vector loads: elementwise_loops.cuh). 64-bit indices throughout: correctness first; a
 // 32-bit fast-divmod variant is a later optimisation once it can be measured.
 #include <array>
 #include <cstdint>
@@ -54,14 +54,24 @@ struct OffsetCalculator {
     return true;
   }
 
+  // One dim (or none) after merging: operand i's element k sits at k * linear_stride(i). Covers
+  // dense operands (1), broadcast scalars (0) and evenly strided views.
+  bool linear() const { return ndim <= 1; }
+  int64_t linear_stride(int i) const { return ndim == 0 ? 0 : stride[i][0]; }
+
   NIMBUS_INLINE std::array<int64_t, N> get(int64_t linear) const {
     std::array<int64_t, N> off{};
-    for (int d = 0; d < ndim; ++d) {
+    if (ndim == 0) return off;
+    // The outermost dim needs no division (what is left of the index is its coordinate): a
+    // 64-bit division costs tens of instructions, and 1-d walks (a reduction over a flat range,
+    // a broadcast scalar) then do none.
+    for (int d = 0; d < ndim - 1; ++d) {
       const int64_t q = linear / size[d];
       const int64_t r = linear - q * size[d];
       for (int i = 0; i < N; ++i) off[i] += r * stride[i][d];
       linear = q;
     }
+    for (int i = 0; i < N; ++i) off[i] += linear * stride[i][ndim - 1];
     return off;
   }
 };

@@ -1,6 +1,5 @@
-// Assembles the CUDA kernel table. Entries left null (convolution, pooling, attention, indexing,
-// cumsum, embedding, dropout, BCE) make the public op raise "<op>: not implemented on cuda:N"
-// (NIMBUS_KERNEL in kernels/dispatch.h) until their kernels land.
+// Assembles the CUDA kernel table. Entries left null make the public op raise
+// "<op>: not implemented on cuda:N" (NIMBUS_KERNEL in kernels/dispatch.h) until their kernels land.
 #include "kernels/cuda/cuda_kernels.h"
 #include "runtime/backend.h"
 
@@ -13,6 +12,10 @@ void register_kernels() {
   fill_gemm_kernels(table);
   fill_nn_kernels(table);
   fill_optimizer_kernels(table);
+  fill_indexing_kernels(table);
+  fill_nn_misc_kernels(table);
+  fill_conv_kernels(table);
+  fill_attention_kernels(table);
   nimbus::register_kernels(DeviceType::cuda, table);
   // Tensor::copy_ on a CUDA device (dtype conversion, strided and broadcast copies) runs here.
   nimbus::register_device_element_copy(DeviceType::cuda, element_copy);
