@@ -8,8 +8,9 @@
 // chosen from the shape alone:
 //  - R <= kThreadPerOutput: one thread reduces one output in element order;
 //  - otherwise a block of kReduceBlock threads per (output, piece): thread t takes elements
-//    t, t + kReduceBlock, ... of its piece in order, then the block combines the per-thread values
-//    in a fixed tree in shared memory;
+//    t, t + kReduceBlock, ... of its piece in order, dealing them round-robin to four accumulators
+//    that it then combines (a dense, aligned range goes in 16-byte packs instead, the same
+//    way), and the block combines the per-thread values in a fixed tree in shared memory;
 //  - few outputs with long reductions are cut into P pieces (P from K and R), each piece's result is
 //    stored, and a second kernel combines the P partials of an output with the same fixed tree.
 // Accumulation is the CPU's (kernels/cpu/reduction_policies.h): double for floating sums, mean,
@@ -23,6 +24,7 @@
 #include <type_traits>
 
 #include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/elementwise_loops.cuh"  // Pack
 #include "kernels/cuda/offset_calculator.cuh"
 #include "runtime/convert.h"
 
@@ -176,21 +178,63 @@ __device__ typename P::Acc block_combine(const P& op, typename P::Acc v) {
   return result;
 }
 
+// One thread's share of a dense range x[0, len) (16-byte aligned): packs t, t + kReduceBlock, ...
+// of V elements, two packs per iteration so that two 16-byte loads are in flight; element e of a
+// pack goes to accumulator e % 4. The tail after the last whole pack goes element by element.
+template <int V, typename P, typename T>
+__device__ void accumulate_packs(const P& op, const T* x, int64_t len, double c, typename P::Acc (&acc)[4]) {
+  const int64_t packs = len / V;
+  int64_t q = threadIdx.x;
+  for (; q + kReduceBlock < packs; q += 2 * kReduceBlock) {
+    const Pack<T, V> p0 = *reinterpret_cast<const Pack<T, V>*>(x + q * V);
+    const Pack<T, V> p1 = *reinterpret_cast<const Pack<T, V>*>(x + (q + kReduceBlock) * V);
+    for (int e = 0; e < V; ++e) acc[e % 4] = op.step(acc[e % 4], static_cast<compute_t<T>>(p0.v[e]), c);
+    for (int e = 0; e < V; ++e) acc[e % 4] = op.step(acc[e % 4], static_cast<compute_t<T>>(p1.v[e]), c);
+  }
+  if (q < packs) {
+    const Pack<T, V> p0 = *reinterpret_cast<const Pack<T, V>*>(x + q * V);
+    for (int e = 0; e < V; ++e) acc[e % 4] = op.step(acc[e % 4], static_cast<compute_t<T>>(p0.v[e]), c);
+  }
+  for (int64_t i = packs * V + threadIdx.x; i < len; i += kReduceBlock)
+    acc[0] = op.step(acc[0], static_cast<compute_t<T>>(x[i]), c);
+}
+
 // Task = (output k, piece p) of P pieces. With P == 1 the finished value goes to the sink;
-// otherwise the raw accumulator goes to partial[k * P + p].
+// otherwise the raw accumulator goes to partial[k * P + p]. `dense`: the reduced dims are one
+// range of stride 1, which the threads read in 16-byte packs when its start is aligned (piece
+// lengths are multiples of 16 elements, so every piece of an aligned range starts aligned).
 template <typename P, typename T, typename Out, typename Finish>
-__global__ void reduce_block_kernel(P op, Geometry g, int64_t pieces, const T* in, const double* center,
+__global__ void reduce_block_kernel(P op, Geometry g, int64_t pieces, bool dense, const T* in, const double* center,
                                     Sink<Out> sink, typename P::Acc* partial, Finish finish) {
-  const int64_t piece_len = (g.R + pieces - 1) / pieces;
+  constexpr int V = 16 / sizeof(T) > 0 ? 16 / sizeof(T) : 1;
+  const int64_t piece_len = pieces == 1 ? g.R : ((g.R + pieces - 1) / pieces + 15) / 16 * 16;
   for (int64_t task = blockIdx.x; task < g.K * pieces; task += gridDim.x) {
     const int64_t k = task / pieces, p = task % pieces;
     const auto ko = g.kept.get(k);
     const double c = center ? center[k] : 0.0;
     const int64_t r0 = p * piece_len, r1 = r0 + piece_len < g.R ? r0 + piece_len : g.R;
-    typename P::Acc a = op.init();
-    for (int64_t r = r0 + threadIdx.x; r < r1; r += kReduceBlock)
-      a = op.step(a, static_cast<compute_t<T>>(in[ko[0] + g.reduced.get(r)[0]]), c);
-    a = block_combine(op, a);
+    // Four independent accumulators keep four loads in flight per thread (a single chain leaves
+    // the memory system idle between dependent adds); they combine in a fixed order.
+    typename P::Acc acc[4] = {op.init(), op.init(), op.init(), op.init()};
+    const T* const range = in + ko[0] + (dense ? r0 : 0);
+    if (dense && r1 > r0 && reinterpret_cast<uintptr_t>(range) % 16 == 0) {
+      accumulate_packs<V>(op, range, r1 - r0, c, acc);
+    } else {
+      int64_t r = r0 + threadIdx.x;
+      for (; r + 3 * kReduceBlock < r1; r += 4 * kReduceBlock) {
+        const compute_t<T> x0 = static_cast<compute_t<T>>(in[ko[0] + g.reduced.get(r)[0]]);
+        const compute_t<T> x1 = static_cast<compute_t<T>>(in[ko[0] + g.reduced.get(r + kReduceBlock)[0]]);
+        const compute_t<T> x2 = static_cast<compute_t<T>>(in[ko[0] + g.reduced.get(r + 2 * kReduceBlock)[0]]);
+        const compute_t<T> x3 = static_cast<compute_t<T>>(in[ko[0] + g.reduced.get(r + 3 * kReduceBlock)[0]]);
+        acc[0] = op.step(acc[0], x0, c);
+        acc[1] = op.step(acc[1], x1, c);
+        acc[2] = op.step(acc[2], x2, c);
+        acc[3] = op.step(acc[3], x3, c);
+      }
+      for (; r < r1; r += kReduceBlock)
+        acc[0] = op.step(acc[0], static_cast<compute_t<T>>(in[ko[0] + g.reduced.get(r)[0]]), c);
+    }
+    typename P::Acc a = block_combine(op, op.combine(op.combine(acc[0], acc[1]), op.combine(acc[2], acc[3])));
     if (threadIdx.x == 0) {
       if (pieces == 1) sink.data[sink.dense ? k : ko[1]] = convert<Out>(finish(a));
       else partial[task] = a;
@@ -227,8 +271,9 @@ void run(const P& op, const Geometry& g, const T* in, const double* center, Sink
   Tensor partial;  // freed in stream order: the allocator reuses it only after this stream's work
   if (pieces > 1) partial = empty({g.K * pieces * static_cast<int64_t>(sizeof(Acc))}, {DType::u8, device});
   Acc* const pp = pieces > 1 ? static_cast<Acc*>(partial.data_ptr()) : nullptr;
-  reduce_block_kernel<<<blocks_for(g.K * pieces, 1), kReduceBlock, 0, stream>>>(op, g, pieces, in, center, sink, pp,
-                                                                               finish);
+  const bool dense = g.reduced.linear() && g.reduced.linear_stride(0) == 1;
+  reduce_block_kernel<<<blocks_for(g.K * pieces, 1), kReduceBlock, 0, stream>>>(op, g, pieces, dense, in, center,
+                                                                               sink, pp, finish);
   NIMBUS_CUDA_CHECK_LAUNCH();
   if (pieces > 1) {
     combine_pieces_kernel<<<blocks_for(g.K, 1), kReduceBlock, 0, stream>>>(op, g, pieces, pp, sink, finish);
