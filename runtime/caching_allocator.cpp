@@ -17,9 +17,14 @@
 //   block merges with free neighbours of its segment, which undoes splitting.
 // - Stream order: a block is owned by the stream it was allocated on. Freed, it is reusable at once
 //   on that stream (later work there runs after the work that used it). Another stream may take it
-//   only after an event recorded on its stream at free time has completed. Of two such events on
-//   one stream the later implies the earlier, so merged blocks keep the later one (by sequence
-//   number). A free block on another stream merges only once its event is known complete.
+//   only after an event recorded on its stream has completed. The event is recorded lazily, the
+//   first time another stream looks at the block, not at every free: most blocks are reused on
+//   their own stream, and recording an event costs as much as the rest of a CUDA allocate/free
+//   pair. An event recorded later on the same stream follows all the work the block saw, so it is
+//   as safe, only more patient. Of two events on one stream the later implies the earlier, so
+//   merged blocks keep the later one (by sequence number), and a block freed without an event
+//   ("unsynced") makes the merged block unsynced. A free block on another stream merges only once
+//   it is known to be idle.
 // - record_stream(): the block also waits for events recorded at free time on those streams; until
 //   they complete it is "pending", outside the pools. Pending blocks are checked at the start of
 //   each allocate() and in empty_cache(), never waited for.
@@ -28,8 +33,8 @@
 //
 // Limits: one mutex for everything, upstream calls included (simple; fine unless many threads
 // allocate in a hot loop). Memory never moves between the pools and a segment is returned only
-// when all of it is free, so fragmentation can keep memory reserved. Every free records an event
-// (free on the CPU), and cross-stream reuse queries the events of candidate blocks.
+// when all of it is free, so fragmentation can keep memory reserved. Cross-stream reuse records
+// and queries the events of candidate blocks.
 #include "runtime/caching_allocator.h"
 
 #include <algorithm>
@@ -71,6 +76,7 @@ struct Block {
   Block* prev = nullptr;  // neighbours in the same segment, in address order
   Block* next = nullptr;
   std::optional<FreeEvent> event{};        // free blocks: when other streams may use it
+  bool unsynced = false;                   // free blocks: freed with no event recorded yet
   std::vector<uint64_t> used_streams{};    // allocated blocks: streams from record_stream
   std::vector<uint64_t> pending_events{};  // pending blocks: events on those streams
 };
@@ -125,11 +131,19 @@ struct CachingAllocator::Impl {
     b->event.reset();
   }
 
-  // Whether streams other than the block's own may use it now.
+  // Whether streams other than the block's own may use it now; records the block's event on its
+  // stream first if it was freed without one.
   bool free_for_any_stream(Block* b) {
+    if (b->unsynced) {
+      drop_event(b);
+      b->event = FreeEvent{upstream->record_event(stream_of(b->stream)), ++event_seq};
+      b->unsynced = false;
+    }
     if (b->event && upstream->event_completed(b->event->handle)) drop_event(b);
     return !b->event;
   }
+
+  static bool idle(const Block* b) { return !b->event && !b->unsynced; }
 
   // Best fit: the smallest free block of at least `size` on `stream`; failing that, the smallest
   // one on another stream whose free event has completed.
@@ -172,20 +186,21 @@ struct CachingAllocator::Impl {
     pool_of(b).erase(b);
     if (rest) {
       *rest = Block{.ptr = b->ptr + size, .size = b->size - size, .stream = b->stream, .small = b->small,
-                    .prev = b, .next = b->next, .event = std::exchange(b->event, std::nullopt)};
+                    .prev = b, .next = b->next, .event = std::exchange(b->event, std::nullopt),
+                    .unsynced = b->unsynced};
       if (b->next) b->next->prev = rest.get();
       b->next = rest.get();
       b->size = size;
       pool_of(b).insert(rest.release());
     }
     drop_event(b);
+    b->unsynced = false;
     b->stream = stream;
     b->state = BlockState::allocated;
   }
 
   bool mergeable(const Block* b, const Block* neighbour) const {
-    return neighbour && neighbour->state == BlockState::free &&
-           (neighbour->stream == b->stream || !neighbour->event);
+    return neighbour && neighbour->state == BlockState::free && (neighbour->stream == b->stream || idle(neighbour));
   }
 
   // `b` (not in a pool) swallows its free neighbour `n`, keeping the later event.
@@ -201,6 +216,7 @@ struct CachingAllocator::Impl {
     }
     b->size += n->size;
     if (n->event && (!b->event || n->event->seq > b->event->seq)) std::swap(b->event, n->event);
+    b->unsynced = b->unsynced || n->unsynced;  // n is on b's stream whenever it is unsynced
     drop_event(n);
     delete n;
   }
@@ -321,8 +337,8 @@ struct CachingAllocator::Impl {
     Block* const b = it->second;
     allocated.erase(it);
     stats.allocated_bytes -= static_cast<int64_t>(b->size);
+    b->unsynced = true;  // its own stream's event is recorded only if another stream wants it
     try {
-      b->event = FreeEvent{upstream->record_event(stream_of(b->stream)), ++event_seq};
       while (!b->used_streams.empty()) {
         b->pending_events.push_back(upstream->record_event(stream_of(b->used_streams.back())));
         b->used_streams.pop_back();

@@ -213,6 +213,25 @@ TEST_F(CachingAllocatorTest, OtherStreamWaitsForTheFreeEvent) {
   EXPECT_EQ(stats().cache_hits, 1);
 }
 
+// Same-stream reuse needs no event, so a free records none; the first look from another stream
+// records it (on the block's stream), and the block waits for it like any free event.
+TEST_F(CachingAllocatorTest, FreeEventsAreRecordedOnlyWhenAnotherStreamAsks) {
+  void* p = alloc(2 * MiB, 1);
+  allocator->deallocate(p);
+  EXPECT_EQ(sim->live_events(), 0u);
+  EXPECT_EQ(alloc(2 * MiB, 1), p);  // its own stream: at once, no event
+  allocator->deallocate(p);
+  EXPECT_EQ(sim->live_events(), 0u);
+  void* q = alloc(2 * MiB, 2);
+  EXPECT_NE(q, p);
+  EXPECT_EQ(sim->live_events(), 1u);  // recorded on stream 1 when stream 2 looked
+  sim->finish(2);                     // another stream finishing says nothing about stream 1
+  EXPECT_NE(alloc(2 * MiB, 2), p);
+  sim->finish(1);
+  EXPECT_EQ(alloc(2 * MiB, 2), p);
+  EXPECT_EQ(sim->live_events(), 0u);
+}
+
 TEST_F(CachingAllocatorTest, RecordStreamDelaysReuseUntilThatStreamIsDone) {
   void* p = alloc(2 * MiB, 1);
   allocator->record_stream(p, stream(2));
