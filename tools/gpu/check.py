@@ -7,7 +7,8 @@ Runs, in order, each under its own time limit so the whole stays within a few mi
   2. kernels through `nimbus bench --device cuda` against PyTorch on the same GPU
      (bench/peers/torch_gpu_peer.py, when torch with CUDA is importable): GEMM against cuBLAS,
      elementwise and reductions against a device-to-device copy;
-  3. the three `nimbus bench train` workloads against bench/peers/torch_train_peer.py --device cuda.
+  3. the three `nimbus bench train` workloads against bench/peers/torch_train_peer.py --device cuda;
+  4. the example configs trained end to end with `nimbus train --device cuda`.
 It writes bench/results/gpu-<date>-<device>.md itself (commit, device, driver, counts, figures),
 keeps the raw logs beside it in --logs, and prints the table last.
 
@@ -43,6 +44,7 @@ KERNELS = [
     ("softmax", ["--m", "16384", "--n", "4096", "--dtype", "f32"]),
 ]
 WORKLOADS = ["mlp", "cnn", "gpt"]
+EXAMPLES = ["digits_mlp.yaml", "digits_cnn.yaml", "digits_resnet.yaml", "shakespeare_gpt.yaml"]
 
 
 def run(cmd, env, timeout, log):
@@ -226,6 +228,15 @@ def main():
         note = "" if ours else (err.strip().splitlines() or ["failed"])[-1][:120]
         train_rows.append((workload, ours, theirs, note))
 
+    # 4. The example configs trained end to end on the GPU (data loading, eval and checkpoints included).
+    example_rows = []
+    for config in EXAMPLES:
+        run_dir = os.path.join(logs, "run-" + os.path.splitext(config)[0])
+        _, out, err = run([nimbus, "train", os.path.join(ROOT, "examples", "configs", config), "--device", "cuda",
+                           "--json", "--set", "checkpoint.dir=" + run_dir], env, 180, log)
+        example_rows.append((config, last_json(out), (err.strip().splitlines() or ["failed"])[-1][:120]))
+        subprocess.run(["rm", "-rf", run_dir])
+
     _, out, _ = run([nimbus, "bench", "alloc", "--n", str(1 << 20), "--device", "cuda", "--json"], env, 60, log)
     alloc = last_json(out)
     _, out, _ = run([nimbus, "bench", "alloc", "--n", str(1 << 20), "--device", "cpu", "--json"], env, 60, log)
@@ -257,6 +268,16 @@ def main():
         lines.append("| %s | %.2f | %s | %s |" % (
             workload, ours["ms_per_step"], "%.2f" % theirs["ms_per_step"] if theirs else "",
             "%.2f" % (ours["ms_per_step"] / theirs["ms_per_step"]) if theirs else ""))
+    lines.append("")
+    lines.append("| example config on cuda | steps | seconds | val accuracy | test accuracy | val loss |")
+    lines.append("|---|---|---|---|---|---|")
+    for config, result, note in example_rows:
+        if result is None:
+            lines.append("| %s | failed: %s | | | | |" % (config, note))
+            continue
+        accuracy = lambda key: "%.4f" % result[key] if key in result else ""
+        lines.append("| %s | %d | %.1f | %s | %s | %.4f |" % (config, result["steps"], result["seconds"],
+                     accuracy("val_accuracy"), accuracy("test_accuracy"), result.get("val_loss", float("nan"))))
     lines.append("")
     lines.append("Caching allocator, one allocate/free pair of 1 MiB (host time, median): cuda %s, cpu %s" % (
         "%.0f ns" % alloc["ns_per_pair"] if alloc else "failed", "%.0f ns" % alloc_cpu["ns_per_pair"] if alloc_cpu else "failed"))
