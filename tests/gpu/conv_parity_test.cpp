@@ -222,32 +222,7 @@ const std::vector<OpCase>& all_cases() {
   return cases;
 }
 
-struct Param {
-  const OpCase* op;
-  DType dtype;
-};
-
-std::vector<Param> all_params() {
-  std::vector<Param> p;
-  for (const OpCase& c : all_cases())
-    for (DType dt : c.dtypes) p.push_back({&c, dt});
-  return p;
-}
-
-// How ctest shows a case (instead of gtest's byte dump).
-void PrintTo(const Param& p, std::ostream* out) { *out << p.op->name << " " << dtype_name(p.dtype); }
-
-class ConvCuda : public ::testing::TestWithParam<Param> {};
-
-TEST_P(ConvCuda, MatchesCpu) {
-  NIMBUS_REQUIRE_GPU();
-  GetParam().op->run(GetParam().dtype);
-}
-
-INSTANTIATE_TEST_SUITE_P(ConvParity, ConvCuda, ::testing::ValuesIn(all_params()),
-                         [](const ::testing::TestParamInfo<Param>& info) {
-                           return info.param.op->name + "_" + std::string(dtype_name(info.param.dtype));
-                         });
+NIMBUS_PARITY_SUITE(ConvParity, ConvCuda, all_cases());
 
 // ---- beyond parity ----
 

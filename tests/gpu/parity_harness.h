@@ -18,6 +18,7 @@
 
 #include <cmath>
 #include <functional>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -142,5 +143,35 @@ struct OpCase {
   std::vector<DType> dtypes;
   std::function<void(DType)> run;
 };
+
+// One gtest per op x dtype: NIMBUS_PARITY_SUITE(Prefix, Fixture, cases()) defines
+// Prefix/Fixture.MatchesCpu/<op>_<dtype> for every case of the list.
+struct ParityParam {
+  const OpCase* op;
+  DType dtype;
+};
+
+inline std::vector<ParityParam> parity_params(const std::vector<OpCase>& cases) {
+  std::vector<ParityParam> p;
+  for (const OpCase& c : cases)
+    for (DType dt : c.dtypes) p.push_back({&c, dt});
+  return p;
+}
+
+// How ctest shows a case (instead of gtest's byte dump).
+inline void PrintTo(const ParityParam& p, std::ostream* out) { *out << p.op->name << " " << dtype_name(p.dtype); }
+
+inline std::string parity_name(const ::testing::TestParamInfo<ParityParam>& info) {
+  return info.param.op->name + "_" + std::string(dtype_name(info.param.dtype));
+}
+
+#define NIMBUS_PARITY_SUITE(prefix, fixture, cases)                                            \
+  class fixture : public ::testing::TestWithParam<::nimbus::gpu_parity::ParityParam> {};       \
+  TEST_P(fixture, MatchesCpu) {                                                                \
+    NIMBUS_REQUIRE_GPU();                                                                      \
+    GetParam().op->run(GetParam().dtype);                                                      \
+  }                                                                                            \
+  INSTANTIATE_TEST_SUITE_P(prefix, fixture, ::testing::ValuesIn(::nimbus::gpu_parity::parity_params(cases)), \
+                           ::nimbus::gpu_parity::parity_name)
 
 }  // namespace nimbus::gpu_parity
