@@ -78,7 +78,7 @@ void gemm_pairs(Device device, DType in, DType out, int64_t images, int64_t grou
 // acc may be out itself (T == Acc): each thread reads its element before writing it.
 template <typename T, typename Acc>
 __global__ void store_with_bias_kernel(T* out, const Acc* acc, const T* bias, int64_t total, int64_t O, int64_t L) {
-  NIMBUS_CONV_GRID_STRIDE(i, total) {
+  NIMBUS_GRID_STRIDE(i, total) {
     Acc v = acc[i];
     if (bias != nullptr) v += convert<Acc>(bias[(i / L) % O]);
     out[i] = convert<T>(v);

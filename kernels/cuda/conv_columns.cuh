@@ -34,16 +34,12 @@ inline ConvShape conv_shape(const Tensor& x, const Tensor& weight, const Conv2dP
   return g;
 }
 
-#define NIMBUS_CONV_GRID_STRIDE(i, count)                                                            \
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (count);         \
-       i += static_cast<int64_t>(blockDim.x) * gridDim.x)
-
 // cols [images, C * kH * kW, L] from x [images, C, H, W]; padding reads as zero. One thread per
 // column element: consecutive threads write consecutive l, and read along an input row.
 template <typename T>
 __global__ void im2col_kernel(T* cols, const T* x, ConvShape g, int64_t images) {
   const int64_t total = images * g.column_rows() * g.L;
-  NIMBUS_CONV_GRID_STRIDE(i, total) {
+  NIMBUS_GRID_STRIDE(i, total) {
     const int64_t l = i % g.L;
     int64_t r = i / g.L;
     const int64_t kw = r % g.kW;
@@ -65,7 +61,7 @@ __global__ void im2col_kernel(T* cols, const T* x, ConvShape g, int64_t images) 
 template <typename T, typename Acc>
 __global__ void col2im_kernel(T* gx, const Acc* cols, ConvShape g, int64_t images) {
   const int64_t total = images * g.C * g.H * g.W;
-  NIMBUS_CONV_GRID_STRIDE(i, total) {
+  NIMBUS_GRID_STRIDE(i, total) {
     const int64_t w = i % g.W;
     int64_t r = i / g.W;
     const int64_t h = r % g.H;

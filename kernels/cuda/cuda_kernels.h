@@ -29,6 +29,11 @@ inline cudaStream_t current_cuda_stream(Device device) {
 
 constexpr int kBlockSize = 256;  // threads per block of the elementwise and row kernels
 
+// A grid-stride loop: thread i of the grid takes elements i, i + grid size, ... below `count`.
+#define NIMBUS_GRID_STRIDE(i, count)                                                                 \
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (count);         \
+       i += static_cast<int64_t>(blockDim.x) * gridDim.x)
+
 inline unsigned blocks_for(int64_t n, int block = kBlockSize) {
   // Grid-stride loops cover the rest; a cap keeps the grid within limits for any n.
   constexpr int64_t kMaxBlocks = int64_t{1} << 20;

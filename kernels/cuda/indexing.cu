@@ -37,10 +37,6 @@ namespace nimbus::cuda {
 
 namespace {
 
-#define NIMBUS_GRID_STRIDE(i, count)                                                                 \
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (count);         \
-       i += static_cast<int64_t>(blockDim.x) * gridDim.x)
-
 Shape without_dim(const Shape& s, int dim) {
   Shape out = s;
   out.erase(out.begin() + dim);

@@ -28,10 +28,6 @@ namespace nimbus::cuda {
 
 namespace {
 
-#define NIMBUS_GRID_STRIDE(i, count)                                                                 \
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (count);         \
-       i += static_cast<int64_t>(blockDim.x) * gridDim.x)
-
 // ---- BCE with logits ----
 
 template <typename T>

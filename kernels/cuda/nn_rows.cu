@@ -24,10 +24,6 @@ namespace nimbus::cuda {
 
 namespace {
 
-#define NIMBUS_GRID_STRIDE(i, count)                                                                 \
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (count);         \
-       i += static_cast<int64_t>(blockDim.x) * gridDim.x)
-
 template <typename T>
 const T* optional_data(const Tensor& t) {
   return t.defined() ? static_cast<const T*>(t.data_ptr()) : nullptr;

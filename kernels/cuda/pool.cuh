@@ -53,7 +53,7 @@ template <typename T>
 __global__ void max_pool_kernel(T* out, int64_t* indices, const T* x, PoolShape s) {
   using Acc = compute_t<T>;
   const int64_t total = s.planes * s.OH * s.OW;
-  NIMBUS_CONV_GRID_STRIDE(i, total) {
+  NIMBUS_GRID_STRIDE(i, total) {
     const int64_t ow = i % s.OW, oh = (i / s.OW) % s.OH, plane = i / (s.OW * s.OH);
     const T* xp = x + plane * s.H * s.W;
     const int64_t hs = oh * s.sh - s.ph, ws = ow * s.sw - s.pw;
@@ -78,7 +78,7 @@ __global__ void max_pool_kernel(T* out, int64_t* indices, const T* x, PoolShape 
 template <typename T, typename Acc>
 __global__ void max_pool_backward_kernel(Acc* acc, const T* go, const int64_t* indices, int64_t planes,
                                          int64_t plane_in, int64_t plane_out) {
-  NIMBUS_CONV_GRID_STRIDE(plane, planes) {
+  NIMBUS_GRID_STRIDE(plane, planes) {
     Acc* a = acc + plane * plane_in;
     const T* g = go + plane * plane_out;
     const int64_t* idx = indices + plane * plane_out;
@@ -91,7 +91,7 @@ __global__ void max_pool_backward_kernel(Acc* acc, const T* go, const int64_t* i
 
 template <typename T, typename Acc>
 __global__ void round_store_kernel(T* out, const Acc* in, int64_t total) {
-  NIMBUS_CONV_GRID_STRIDE(i, total) out[i] = convert<T>(in[i]);
+  NIMBUS_GRID_STRIDE(i, total) out[i] = convert<T>(in[i]);
 }
 
 // ---- avg ----
@@ -113,7 +113,7 @@ template <typename T>
 __global__ void avg_pool_kernel(T* out, const T* x, PoolShape s) {
   using Acc = compute_t<T>;
   const int64_t total = s.planes * s.OH * s.OW;
-  NIMBUS_CONV_GRID_STRIDE(i, total) {
+  NIMBUS_GRID_STRIDE(i, total) {
     const int64_t ow = i % s.OW, oh = (i / s.OW) % s.OH, plane = i / (s.OW * s.OH);
     const T* xp = x + plane * s.H * s.W;
     const AvgSpan sh = avg_span(oh, s.H, s.kh, s.sh, s.ph, s.count_include_pad);
@@ -140,7 +140,7 @@ template <typename T>
 __global__ void avg_pool_backward_kernel(T* gi, const T* go, PoolShape s) {
   using Acc = compute_t<T>;
   const int64_t total = s.planes * s.H * s.W;
-  NIMBUS_CONV_GRID_STRIDE(i, total) {
+  NIMBUS_GRID_STRIDE(i, total) {
     const int64_t w = i % s.W, h = (i / s.W) % s.H, plane = i / (s.W * s.H);
     const T* gp = go + plane * s.OH * s.OW;
     const OutRange rh = covering_outputs(h, s.kh, s.sh, s.ph, s.OH);
