@@ -319,6 +319,14 @@ Variable mean(const Variable& x, const std::vector<int64_t>& dims, bool keepdim)
   return mul(sum(x, dims, keepdim), 1.0 / static_cast<double>(count));
 }
 
+Variable to(const Variable& x, DType dtype) {
+  if (x.dtype() == dtype) return x;
+  const DType from = x.dtype();
+  return record("to", x.data().to(dtype), {x}, [from] {
+    return [from](const Tensor& g) { return std::vector<Tensor>{g.to(from)}; };
+  });
+}
+
 Variable reshape(const Variable& x, const Shape& shape) {
   return record("reshape", x.data().reshape(shape), {x}, [x] {
     return [x](const Tensor& g) { return std::vector<Tensor>{g.reshape(x.shape())}; };

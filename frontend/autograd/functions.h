@@ -50,6 +50,11 @@ NIMBUS_API Variable linear(const Variable& x, const Variable& weight, const Vari
 NIMBUS_API Variable sum(const Variable& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
 NIMBUS_API Variable mean(const Variable& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
 
+// The same values in `dtype`; the gradient comes back converted to x's dtype (a cast of an f32
+// parameter to f16 receives its gradient in f16 and hands it on as f32, as mixed-precision
+// training needs). Casting to x's own dtype returns x itself.
+NIMBUS_API Variable to(const Variable& x, DType dtype);
+
 NIMBUS_API Variable reshape(const Variable& x, const Shape& shape);
 NIMBUS_API Variable transpose(const Variable& x, int64_t d0, int64_t d1);
 

@@ -20,7 +20,14 @@ BatchNorm::BatchNorm(int64_t num_features, int spatial_dims, double eps, double 
                  ", ", momentum);
 }
 
-Variable BatchNorm::forward(const Variable& x) {
+Variable BatchNorm::forward(const Variable& input) {
+  // 16-bit inputs (mixed-precision training) are normalized in f32 and the result cast back, as
+  // cuDNN's batch norm keeps its statistics in f32: f16 squares of the centred values overflow
+  // above 256, and a bf16 mean keeps 8 bits, which the subtraction would carry into every value.
+  const bool narrow = input.dtype() == DType::f16 || input.dtype() == DType::bf16;
+  const Variable x = narrow ? autograd::to(input, DType::f32) : input;
+  const Variable weight = narrow ? autograd::to(weight_, DType::f32) : weight_;
+  const Variable bias = narrow ? autograd::to(bias_, DType::f32) : bias_;
   const int64_t rank = 2 + spatial_dims_;
   NIMBUS_CHECK_T(ShapeError, x.dim() == rank && x.size(1) == num_features_, "BatchNorm", spatial_dims_ ? "2d" : "1d",
                  "(", num_features_, "): expected input ", rank == 2 ? "[N, C]" : "[N, C, H, W]", " with C = ",
@@ -49,8 +56,9 @@ Variable BatchNorm::forward(const Variable& x) {
     var = Variable(running_var_.reshape(channel_shape));
   }
   const Variable normalised = autograd::div(autograd::sub(x, mean), autograd::sqrt(autograd::add(var, eps_)));
-  return autograd::add(autograd::mul(normalised, autograd::reshape(weight_, channel_shape)),
-                       autograd::reshape(bias_, channel_shape));
+  const Variable out = autograd::add(autograd::mul(normalised, autograd::reshape(weight, channel_shape)),
+                                     autograd::reshape(bias, channel_shape));
+  return narrow ? autograd::to(out, input.dtype()) : out;
 }
 
 }  // namespace nimbus::nn

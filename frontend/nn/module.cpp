@@ -48,6 +48,19 @@ std::vector<Variable> Module::parameters() const {
   return out;
 }
 
+void Module::assign_parameters(const std::vector<Variable>& values, size_t& next) {
+  for (auto& [name, p] : parameters_) p = values[next++];
+  for (auto& [name, m] : submodules_) m->assign_parameters(values, next);
+}
+
+void Module::set_parameters(const std::vector<Variable>& values) {
+  const size_t count = named_parameters().size();
+  NIMBUS_CHECK(values.size() == count, "set_parameters: the module has ", count, " parameters, got ", values.size(),
+               " values");
+  size_t next = 0;
+  assign_parameters(values, next);
+}
+
 std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
   std::vector<std::pair<std::string, Tensor>> out;
   collect_buffers("", out);

@@ -30,6 +30,11 @@ class NIMBUS_API Module {
   std::vector<std::pair<std::string, Variable>> named_parameters() const;
   std::vector<Variable> parameters() const;
   std::vector<std::pair<std::string, Tensor>> named_buffers() const;
+  // Puts `values` into the parameter slots, one per parameter in the order of parameters(); layers
+  // read their slots at every forward, so the next forward computes with `values`. Mixed-precision
+  // training (models/runner/mixed_precision.h) puts low-precision casts of the f32 parameters there
+  // for one step, then the f32 ones back.
+  void set_parameters(const std::vector<Variable>& values);
 
   // Parameters and buffers, by name (PyTorch's layout: Linear.weight is [out, in]).
   StateDict state_dict() const;
@@ -59,6 +64,7 @@ class NIMBUS_API Module {
  private:
   void collect_parameters(const std::string& prefix, std::vector<std::pair<std::string, Variable>>& out) const;
   void collect_buffers(const std::string& prefix, std::vector<std::pair<std::string, Tensor*>>& out);
+  void assign_parameters(const std::vector<Variable>& values, size_t& next);
   void collect_buffers(const std::string& prefix, std::vector<std::pair<std::string, Tensor>>& out) const;
 
   // Registration order is kept (it is the order of parameters() and of saved files). A deque never

@@ -7,6 +7,7 @@
 #include "models/config/query_config.h"
 #include "models/config/run_config.h"
 #include "models/config/yaml_section.h"
+#include "models/runner/mixed_precision.h"
 #include "runtime/device.h"
 #include "runtime/error.h"
 
@@ -210,7 +211,7 @@ RunConfig parse_run_config(const std::string& yaml, const std::string& source, c
   } catch (const Error&) {
     problems.add(root["device"], "device", "expected auto, cpu, cuda or cuda:N, got '" + c.device + "'");
   }
-  top.read("precision", c.precision, {"fp32"});  // bf16 and fp16 come with the CUDA backend
+  top.read("precision", c.precision, precision_names());
   top.require("model");
   top.require("data");
   top.require("training");

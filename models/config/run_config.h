@@ -6,7 +6,13 @@
 // Note [Run config]: the top-level keys are
 //   seed        integer, seeds initialization, dropout and the loader's order (default 0)
 //   device      auto | cpu | cuda | cuda:N (default auto: a GPU when there is one)
-//   precision   fp32 (bf16 and fp16 mixed precision come with the CUDA backend)
+//   precision   fp32 | bf16 | fp16 (default fp32). bf16 and fp16 train in mixed precision: f32
+//               master weights (what the optimizer updates, checkpoints store and eval, predict
+//               and export use), forward and backward in the 16-bit dtype, the loss in f32
+//               (Note [Mixed precision] in models/runner/mixed_precision.h). fp16 adds dynamic
+//               loss scaling: scale 65536 at the start, halved and the step skipped when a
+//               gradient overflows, doubled after 2000 good steps in a row (Note [Loss scaling]
+//               in models/runner/loss_scaler.h)
 //   model       kind (mlp | cnn | resnet | gpt) and that kind's keys (models/zoo/model_zoo.h)
 //   data        dataset (digits | text | csv | synthetic | query), its path and options, batch
 //               sizes; `type` is accepted as another name for `dataset`. A query dataset is
@@ -97,7 +103,7 @@ struct CheckpointConfig {
 struct RunConfig {
   uint64_t seed = 0;
   std::string device = "auto";
-  std::string precision = "fp32";
+  std::string precision = "fp32";  // fp32 | bf16 | fp16 (Note [Run config])
   ModelSpec model;  // input_shape and classes come from the dataset
   DataConfig data;
   OptimizerConfig optimizer;

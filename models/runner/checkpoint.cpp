@@ -51,7 +51,10 @@ std::string state_json(const TrainingState& s) {
               {"loader_position", s.loader.position},
               {"dropout_calls", s.dropout_calls},
               {"window_loss_sum", s.window_loss_sum},
-              {"window_steps", s.window_steps}}
+              {"window_steps", s.window_steps},
+              {"loss_scale", s.loss_scaler.scale},
+              {"loss_scale_good_steps", s.loss_scaler.good_steps},
+              {"skipped_steps", s.skipped_steps}}
       .dump();
 }
 
@@ -65,6 +68,10 @@ TrainingState parse_state(const std::string& text, const std::string& path) {
     s.dropout_calls = j.at("dropout_calls").get<uint64_t>();
     s.window_loss_sum = j.at("window_loss_sum").get<double>();
     s.window_steps = j.at("window_steps").get<int64_t>();
+    // Absent from checkpoints written before mixed precision: those runs had no scaler.
+    s.loss_scaler.scale = j.value("loss_scale", 0.0);
+    s.loss_scaler.good_steps = j.value("loss_scale_good_steps", int64_t{0});
+    s.skipped_steps = j.value("skipped_steps", int64_t{0});
     return s;
   } catch (const Json::exception& e) {
     NIMBUS_THROW(ParseError, "checkpoint '", path, "': bad training state: ", e.what());

@@ -4,8 +4,8 @@
 // Note [Checkpoint files]: RUN_DIR/checkpoints/ holds
 //   step-<N>.safetensors  the model's parameters and buffers ("model.<name>"), the optimizer's
 //                         state ("optimizer.<key>") and, in the header's metadata, the training
-//                         state (step, loader position, generator position, the loss window) as
-//                         JSON and the model's config as YAML;
+//                         state (step, loader position, generator position, the loss window, the
+//                         fp16 loss scaler) as JSON and the model's config as YAML;
 //   latest.json           the small file naming the newest checkpoint and its step.
 // Each is written atomically (frontend/io/atomic_file.h), the checkpoint before latest.json, so a
 // kill at any moment leaves latest.json naming a complete checkpoint. If latest.json is missing or
@@ -18,6 +18,7 @@
 #include "frontend/nn/module.h"
 #include "frontend/optim/optimizer.h"
 #include "models/data/loader.h"
+#include "models/runner/loss_scaler.h"
 
 namespace nimbus::models {
 
@@ -28,6 +29,10 @@ struct TrainingState {
   uint64_t dropout_calls = 0;   // the dropout generator's position (its seed comes from the config)
   double window_loss_sum = 0;   // training losses since the last log line, and how many
   int64_t window_steps = 0;
+  // precision fp16 (Note [Loss scaling]): the loss scaler's state (scale 0 in runs without one)
+  // and the steps whose update was skipped because a gradient overflowed.
+  LossScalerState loss_scaler;
+  int64_t skipped_steps = 0;
 };
 
 class NIMBUS_API CheckpointStore {

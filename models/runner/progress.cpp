@@ -41,7 +41,7 @@ std::string Progress::eta(int64_t step) const {
   return rate > 0 ? duration(static_cast<double>(total_ - step) / rate) : "?";
 }
 
-void Progress::step(int64_t step, double loss, double lr) {
+void Progress::step(int64_t step, double loss, double lr, const std::string& extra) {
   last_step_ = step;
   if (!interactive_) return;
   const auto now = std::chrono::steady_clock::now();
@@ -51,17 +51,17 @@ void Progress::step(int64_t step, double loss, double lr) {
   const int filled = static_cast<int>(kWidth * step / std::max<int64_t>(total_, 1));
   std::ostringstream bar;
   bar << "\r[" << std::string(filled, '#') << std::string(kWidth - filled, '.') << "] " << step << "/" << total_
-      << "  loss " << fixed(loss, 4) << "  lr " << lr << "  " << fixed(steps_per_second(), 1) << " steps/s  ETA "
-      << eta(step) << "\x1b[K";
+      << "  loss " << fixed(loss, 4) << "  lr " << lr << (extra.empty() ? "" : "  ") << extra << "  "
+      << fixed(steps_per_second(), 1) << " steps/s  ETA " << eta(step) << "\x1b[K";
   out_ << bar.str() << std::flush;
   bar_shown_ = true;
 }
 
-void Progress::log(int64_t step, double loss, double lr) {
+void Progress::log(int64_t step, double loss, double lr, const std::string& extra) {
   last_step_ = step;
   if (interactive_) return;
-  out_ << "step " << step << "/" << total_ << "  loss " << fixed(loss, 4) << "  lr " << lr << "  "
-       << fixed(steps_per_second(), 1) << " steps/s  ETA " << eta(step) << "\n"
+  out_ << "step " << step << "/" << total_ << "  loss " << fixed(loss, 4) << "  lr " << lr
+       << (extra.empty() ? "" : "  ") << extra << "  " << fixed(steps_per_second(), 1) << " steps/s  ETA " << eta(step) << "\n"
        << std::flush;
 }
 

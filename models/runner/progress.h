@@ -14,10 +14,11 @@ class NIMBUS_API Progress {
  public:
   // `interactive`: redraw a bar (a terminal) instead of writing lines.
   Progress(std::ostream& out, int64_t total_steps, int64_t first_step, bool interactive);
-  // After every step; draws at most a few times a second on a terminal.
-  void step(int64_t step, double loss, double lr);
+  // After every step; draws at most a few times a second on a terminal. `extra` (e.g. the fp16
+  // loss scale and skipped steps) is shown after the learning rate when not empty.
+  void step(int64_t step, double loss, double lr, const std::string& extra = "");
   // At a log step: a line when not interactive.
-  void log(int64_t step, double loss, double lr);
+  void log(int64_t step, double loss, double lr, const std::string& extra = "");
   // A message that must not be overwritten by the bar (an evaluation, a checkpoint).
   void note(const std::string& message);
   void finish();

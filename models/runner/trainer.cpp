@@ -2,8 +2,9 @@
 // (same seed, CPU) because everything that decides the next step is either a pure function of the
 // config or saved in the checkpoint: the weights and buffers, the optimizer's moments and step
 // count, the loader's (epoch, position) which fixes every later batch (Note [Loader state]), the
-// dropout generator's call counter, the partial sum of the current log window, and the learning
-// rate, a function of the step. The kernels are deterministic (fixed-order reductions), so the
+// dropout generator's call counter, the partial sum of the current log window, the fp16 loss
+// scaler's scale and count of good steps (Note [Loss scaling]), and the learning rate, a function
+// of the step. The kernels are deterministic (fixed-order reductions), so the
 // same inputs give the same bits. metrics.jsonl is cut back to the checkpoint's step on resume.
 #include "models/runner/trainer.h"
 
@@ -11,10 +12,12 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "frontend/autograd/functions.h"
 #include "frontend/autograd/variable.h"
 #include "frontend/io/atomic_file.h"
 #include "models/runner/checkpoint.h"
@@ -144,7 +147,9 @@ Trainer::Trainer(RunConfig config, TrainOptions options)
       device_(resolve_device(config_.device, options_.device)),
       data_(load_run_data(config_.data, config_.seed)),
       init_gen_(derive_seed(config_.seed, kInitStream)),
-      dropout_gen_(derive_seed(config_.seed, kDropoutStream)) {
+      dropout_gen_(derive_seed(config_.seed, kDropoutStream)),
+      precision_(parse_precision(config_.precision)) {
+  if (precision_ == Precision::fp16) scaler_.emplace(options_.initial_loss_scale, options_.loss_scale_growth_interval);
   model_ = build_run_model(config_, data_, init_gen_, dropout_gen_);
   model_->to(device_);
   fall_back_to_cpu_if_unsupported();
@@ -185,8 +190,8 @@ void Trainer::fall_back_to_cpu_if_unsupported() {
     std::vector<int64_t> first(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) first[i] = i;
     const data::Batch probe = data_.splits.train->gather(first);
-    const autograd::Variable loss =
-        objective_loss((*model_)(autograd::Variable(probe.inputs.to(device_))), probe.targets.to(device_));
+    // In the run's precision, so that a missing 16-bit kernel is found too.
+    const autograd::Variable loss = forward_loss(probe.inputs.to(device_), probe.targets.to(device_));
     loss.backward();
     model_->zero_grad();
   } catch (const DeviceError& e) {
@@ -200,14 +205,25 @@ std::ostream& Trainer::log() const { return options_.log != nullptr ? *options_.
 
 data::Batch Trainer::next_batch() { return loader_->next(); }
 
+autograd::Variable Trainer::forward_loss(const Tensor& inputs, const Tensor& targets) {
+  if (precision_ == Precision::fp32) return objective_loss((*model_)(autograd::Variable(inputs)), targets);
+  const DType dtype = compute_dtype(precision_);
+  const LowPrecisionParameters low(*model_, dtype);
+  const autograd::Variable logits = (*model_)(autograd::Variable(cast_inputs(inputs, dtype)));
+  // The loss in f32, as torch.autocast computes softmax and cross-entropy.
+  return objective_loss(autograd::to(logits, DType::f32), targets);
+}
+
 double Trainer::train_step(const data::Batch& batch) {
   const Tensor inputs = batch.inputs.to(device_);
   const Tensor targets = batch.targets.to(device_);
   optimizer_->zero_grad();
-  const autograd::Variable loss = objective_loss((*model_)(autograd::Variable(inputs)), targets);
-  loss.backward();
-  if (config_.optimizer.grad_clip > 0) optim::clip_grad_norm(optimizer_->params(), config_.optimizer.grad_clip);
-  optimizer_->step();
+  const autograd::Variable loss = forward_loss(inputs, targets);
+  // fp16: the backward starts from the loss times the scale (the seed), which lifts small
+  // gradients out of f16's underflow range; apply_gradients divides it out again.
+  if (scaler_) loss.backward(full({}, scaler_->scale(), {loss.dtype(), loss.device()}));
+  else loss.backward();
+  if (!apply_gradients(*optimizer_, config_.optimizer.grad_clip, scaler_ ? &*scaler_ : nullptr)) ++skipped_steps_;
   return loss.data().item<double>();
 }
 
@@ -236,6 +252,9 @@ TrainSummary Trainer::run() {
       state = store.load(*latest, *model_, optimizer_.get(), model_yaml);
       NIMBUS_CHECK_T(ConfigError, state.step <= total_steps_, "checkpoint '", *latest, "' is at step ", state.step,
                      ", beyond this config's ", total_steps_, " steps");
+      // A checkpoint of a run without a scaler (another precision) leaves the initial scale.
+      if (scaler_ && state.loss_scaler.scale > 0) scaler_->set_state(state.loss_scaler);
+      skipped_steps_ = state.skipped_steps;
       loader_->restore(state.loader);
       dropout_gen_.set_state(dropout_gen_.seed(), state.dropout_calls);
       resumed = true;
@@ -248,7 +267,9 @@ TrainSummary Trainer::run() {
   MetricsLog metrics((fs::path(run_dir) / "metrics.jsonl").string(), resumed ? state.step : -1);
 
   log() << "training " << config_.model.kind << " (" << model_->parameters().size() << " tensors) on "
-        << data_.splits.train->describe() << ", " << total_steps_ << " steps on " << device_ << "\n";
+        << data_.splits.train->describe() << ", " << total_steps_ << " steps on " << device_;
+  if (precision_ != Precision::fp32) log() << " in " << config_.precision << " mixed precision";
+  log() << "\n";
   const bool interactive = options_.interactive.value_or(stderr_is_terminal());
   Progress progress(log(), total_steps_, state.step, interactive);
   const StopSignals signals;
@@ -259,6 +280,8 @@ TrainSummary Trainer::run() {
   auto save = [&] {
     state.loader = loader_->state();
     state.dropout_calls = dropout_gen_.calls();
+    if (scaler_) state.loss_scaler = scaler_->state();
+    state.skipped_steps = skipped_steps_;
     summary.checkpoint = store.save(state, *model_, *optimizer_, model_yaml, config_.checkpoint.keep);
     last_saved = state.step;
   };
@@ -270,28 +293,46 @@ TrainSummary Trainer::run() {
     return r;
   };
 
+  // fp16: the loss scale and the skipped steps, for the progress lines.
+  auto scaler_note = [&] {
+    std::string note;
+    if (!scaler_) return note;
+    char scale[32];
+    std::snprintf(scale, sizeof scale, "%g", scaler_->scale());
+    note.append("loss scale ").append(scale);
+    note.append(", ").append(std::to_string(skipped_steps_)).append(" skipped");
+    return note;
+  };
   while (state.step < total_steps_ && !g_stop_requested) {
     const double lr = schedule_.lr_at(state.step);
     optimizer_->set_lr(lr);
     const double loss = train_step(loader_->next());
-    NIMBUS_CHECK(std::isfinite(loss), "training diverged: the loss is ", loss, " at step ", state.step + 1,
-                 " (lr ", lr, "); lower optimizer.lr or set optimizer.grad_clip",
-                 last_saved >= 0 ? "; the last checkpoint is at step " + std::to_string(last_saved) : "");
+    if (!std::isfinite(loss)) {
+      std::string hint = "lower optimizer.lr or set optimizer.grad_clip";
+      if (precision_ == Precision::fp16) hint.append("; fp16 activations overflow above 65504, try precision bf16");
+      if (last_saved >= 0) hint.append("; the last checkpoint is at step ").append(std::to_string(last_saved));
+      NIMBUS_THROW(Error, "training diverged: the loss is ", loss, " at step ", state.step + 1, " (lr ", lr, "); ",
+                   hint);
+    }
     ++state.step;
     if (fault_requested(FaultPoint::after_step, state.step)) kill_self();
     state.window_loss_sum += loss;
     ++state.window_steps;
-    progress.step(state.step, loss, lr);
+    progress.step(state.step, loss, lr, scaler_note());
     if (state.step % config_.training.log_every == 0 || state.step == total_steps_) {
       summary.train_loss = state.window_loss_sum / static_cast<double>(state.window_steps);
-      metrics.append(Json{{"step", state.step},
-                          {"split", "train"},
-                          {"epoch", loader_->state().epoch},
-                          {"loss", summary.train_loss},
-                          {"lr", lr},
-                          {"steps_per_s", progress.steps_per_second()}}
-                         .dump());
-      progress.log(state.step, summary.train_loss, lr);
+      Json line{{"step", state.step},
+                {"split", "train"},
+                {"epoch", loader_->state().epoch},
+                {"loss", summary.train_loss},
+                {"lr", lr}};
+      if (scaler_) {
+        line["loss_scale"] = scaler_->scale();
+        line["skipped_steps"] = skipped_steps_;  // since the start of the run
+      }
+      line["steps_per_s"] = progress.steps_per_second();
+      metrics.append(line.dump());
+      progress.log(state.step, summary.train_loss, lr, scaler_note());
       state.window_loss_sum = 0;
       state.window_steps = 0;
     }
@@ -304,6 +345,7 @@ TrainSummary Trainer::run() {
   if (last_saved != state.step) save();
   else if (summary.checkpoint.empty()) summary.checkpoint = *latest;  // resumed at the last step
   summary.steps = state.step;
+  summary.skipped_steps = skipped_steps_;
   if (summary.interrupted) {
     log() << "stopped at step " << state.step << "; checkpoint " << summary.checkpoint
           << " saved; continue with --resume\n";

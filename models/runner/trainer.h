@@ -12,6 +12,8 @@
 #include "frontend/optim/schedule.h"
 #include "models/config/run_config.h"
 #include "models/data/loader.h"
+#include "models/runner/loss_scaler.h"
+#include "models/runner/mixed_precision.h"
 #include "models/runner/run_data.h"
 
 namespace nimbus::models {
@@ -21,6 +23,10 @@ struct TrainOptions {
   std::string device;         // overrides the config's device when not empty
   std::ostream* log = nullptr;  // progress and notes (default std::cerr)
   std::optional<bool> interactive;  // a redrawn progress bar; default: when stderr is a terminal
+  // precision fp16: the loss scaler's start and growth interval (Note [Loss scaling]). Runs keep
+  // the defaults; tests start high and grow often to see overflows and skipped steps.
+  double initial_loss_scale = LossScaler::kInitialScale;
+  int64_t loss_scale_growth_interval = LossScaler::kGrowthInterval;
 };
 
 struct EvalResult {
@@ -36,6 +42,7 @@ struct TrainSummary {
   std::optional<EvalResult> test;
   std::string checkpoint;  // the final checkpoint's path
   bool interrupted = false;  // stopped by SIGINT/SIGTERM after saving a checkpoint
+  int64_t skipped_steps = 0;  // fp16: steps whose update was skipped for a gradient overflow
   double seconds = 0;
 };
 
@@ -50,7 +57,9 @@ class NIMBUS_API Trainer {
   TrainSummary run();
 
   // One step on `batch` at the optimizer's current rate: zero grad, forward, loss, backward,
-  // gradient clipping, update. Returns the loss. `nimbus bench train` times exactly this.
+  // gradient clipping, update, in the configured precision (Note [Mixed precision]; with fp16 the
+  // update is skipped when a gradient overflowed, Note [Loss scaling]). Returns the loss.
+  // `nimbus bench train` times exactly this.
   double train_step(const data::Batch& batch);
   // The next training batch from the seeded loader.
   data::Batch next_batch();
@@ -63,11 +72,18 @@ class NIMBUS_API Trainer {
   const RunData& run_data() const { return data_; }
   Device device() const { return device_; }
   int64_t total_steps() const { return total_steps_; }
+  Precision precision() const { return precision_; }
+  // The fp16 loss scaler; null with fp32 and bf16.
+  const LossScaler* loss_scaler() const { return scaler_ ? &*scaler_ : nullptr; }
+  // Steps whose update was skipped (fp16 only), including those before a resume.
+  int64_t skipped_steps() const { return skipped_steps_; }
 
  private:
   std::ostream& log() const;
   // With device auto on a GPU: one forward and backward pass as a probe (see trainer.cpp).
   void fall_back_to_cpu_if_unsupported();
+  // The batch's loss (f32) through the model in the configured precision, on the tape.
+  autograd::Variable forward_loss(const Tensor& inputs, const Tensor& targets);
 
   RunConfig config_;
   TrainOptions options_;
@@ -79,6 +95,9 @@ class NIMBUS_API Trainer {
   optim::LrSchedule schedule_;
   std::unique_ptr<data::DataLoader> loader_;
   int64_t total_steps_ = 0;
+  Precision precision_ = Precision::fp32;
+  std::optional<LossScaler> scaler_;  // fp16 only
+  int64_t skipped_steps_ = 0;
 };
 
 // A trained model from a run directory (its config.yaml and newest checkpoint), for `nimbus eval`

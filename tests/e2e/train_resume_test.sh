@@ -2,16 +2,20 @@
 # Crash and resume: `nimbus train` is killed with SIGKILL at three points (between checkpoints,
 # halfway through writing a checkpoint, and again between checkpoints), resumed each time with
 # --resume, and its metrics.jsonl must equal an uninterrupted run's bit for bit (timings aside).
-# Usage: train_resume_test.sh NIMBUS_BINARY DIGITS_CSV
+# With PRECISION fp16 the loss scaler's state (its scale and skipped steps, in every train line)
+# must survive the kills too.
+# Usage: train_resume_test.sh NIMBUS_BINARY DIGITS_CSV [PRECISION (fp32 | bf16 | fp16)]
 set -u
 nimbus=$1
 digits=$2
+precision=${3:-fp32}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 cat > "$work/run.yaml" <<YAML
 seed: 3
 device: cpu
+precision: $precision
 model: {kind: mlp, hidden: [32], dropout: 0.1}
 data: {dataset: digits, path: $digits, batch_size: 16}
 optimizer: {name: adamw, lr: 0.003}
@@ -30,6 +34,9 @@ train() {  # train RUN_DIR [extra args...]
 losses() { sed -E 's/,"steps_per_s":[^,}]*//' "$work/$1/metrics.jsonl"; }
 
 train straight --json || fail "the uninterrupted run failed: $(cat "$work/straight.err")"
+if [ "$precision" = fp16 ]; then
+  [ "$(grep -c '"loss_scale":' "$work/straight/metrics.jsonl")" -eq 24 ] || fail "fp16 train lines lack loss_scale"
+fi
 
 kills=("kill-after-step:73" "kill-in-checkpoint:150" "kill-after-step:199")
 for i in "${!kills[@]}"; do
@@ -55,4 +62,4 @@ $(head -20 "$work/diff")"
 strip() { tail -1 "$work/$1.out" | sed -E 's/"(checkpoint|run_dir|seconds)":[^,}]*,?//g'; }
 [ "$(strip straight)" = "$(strip crashed)" ] || fail "final results differ: $(strip straight) vs $(strip crashed)"
 ls -a "$work/crashed/checkpoints" | grep -q '\.tmp-' && fail "a temporary checkpoint file was left behind"
-echo "PASS: resumed three times after SIGKILL with identical metrics"
+echo "PASS: $precision: resumed three times after SIGKILL with identical metrics"

@@ -88,8 +88,23 @@ TEST(ModelsConfig, NamesAllowedValues) {
             std::string::npos);
   EXPECT_NE(problems(minimal() + "device: tpu\n").find("device: expected auto, cpu, cuda or cuda:N, got 'tpu'"),
             std::string::npos);
-  EXPECT_NE(problems(minimal() + "precision: f8\n").find("precision: expected one of fp32"), std::string::npos);
+  EXPECT_NE(problems(minimal() + "precision: f8\n").find("precision: expected one of fp32, bf16, fp16, got 'f8'"),
+            std::string::npos)
+      << problems(minimal() + "precision: f8\n");
   EXPECT_NE(problems(minimal() + "extra: 1\n").find("extra: unknown key for the top level"), std::string::npos);
+}
+
+TEST(ModelsConfig, ReadsEveryPrecision) {
+  EXPECT_EQ(parse_run_config(minimal(), "run.yaml", ".").precision, "fp32");
+  for (const std::string precision : {"fp32", "bf16", "fp16"}) {
+    const RunConfig c = parse_run_config(minimal() + "precision: " + precision + "\n", "run.yaml", ".");
+    EXPECT_EQ(c.precision, precision);
+    // The resolved config keeps it, and --set changes it.
+    EXPECT_EQ(parse_run_config(to_yaml(c), "config.yaml", ".").precision, precision);
+    EXPECT_EQ(parse_run_config(minimal(), "run.yaml", ".", {"precision=" + precision}).precision, precision);
+  }
+  EXPECT_NE(problems(minimal(), {"precision=float16"}).find("precision: expected one of fp32, bf16, fp16, got 'float16'"),
+            std::string::npos);
 }
 
 TEST(ModelsConfig, ChecksAcrossSections) {
