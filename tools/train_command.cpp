@@ -34,6 +34,8 @@ nlohmann::ordered_json summary_json(const models::TrainSummary& s, const models:
   out["checkpoint"] = s.checkpoint;
   out["run_dir"] = trainer.config().checkpoint.dir;
   out["device"] = trainer.device().str();
+  out["precision"] = trainer.config().precision;
+  if (trainer.config().precision == "fp16") out["skipped_steps"] = s.skipped_steps;
   out["seconds"] = s.seconds;
   out["interrupted"] = s.interrupted;
   return out;

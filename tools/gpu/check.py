@@ -44,7 +44,10 @@ KERNELS = [
     ("softmax", ["--m", "16384", "--n", "4096", "--dtype", "f32"]),
 ]
 WORKLOADS = ["mlp", "cnn", "gpt"]
-EXAMPLES = ["digits_mlp.yaml", "digits_cnn.yaml", "digits_resnet.yaml", "shakespeare_gpt.yaml"]
+# (config, --set overrides): the examples as shipped, then mixed precision.
+EXAMPLES = [("digits_mlp.yaml", []), ("digits_cnn.yaml", []), ("digits_resnet.yaml", []),
+            ("shakespeare_gpt.yaml", []), ("digits_mlp.yaml", ["precision=bf16"]),
+            ("digits_mlp.yaml", ["precision=fp16"]), ("shakespeare_gpt.yaml", ["precision=bf16"])]
 
 
 def run(cmd, env, timeout, log):
@@ -230,11 +233,13 @@ def main():
 
     # 4. The example configs trained end to end on the GPU (data loading, eval and checkpoints included).
     example_rows = []
-    for config in EXAMPLES:
+    for config, overrides in EXAMPLES:
         run_dir = os.path.join(logs, "run-" + os.path.splitext(config)[0])
+        sets = [arg for o in overrides + ["checkpoint.dir=" + run_dir] for arg in ("--set", o)]
         _, out, err = run([nimbus, "train", os.path.join(ROOT, "examples", "configs", config), "--device", "cuda",
-                           "--json", "--set", "checkpoint.dir=" + run_dir], env, 180, log)
-        example_rows.append((config, last_json(out), (err.strip().splitlines() or ["failed"])[-1][:120]))
+                           "--json", *sets], env, 180, log)
+        label = config + "".join(" " + o for o in overrides)
+        example_rows.append((label, last_json(out), (err.strip().splitlines() or ["failed"])[-1][:120]))
         subprocess.run(["rm", "-rf", run_dir])
 
     _, out, _ = run([nimbus, "bench", "alloc", "--n", str(1 << 20), "--device", "cuda", "--json"], env, 60, log)
