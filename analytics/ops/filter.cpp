@@ -1,12 +1,24 @@
 #include "analytics/ops/filter.h"
 
+#include "analytics/ops/device_dispatch.h"
 #include "analytics/ops/take.h"
 
 namespace nimbus::analytics {
 
-std::vector<int64_t> selected_rows(const Column& selection) {
+namespace {
+
+void check_selection_type(const Column& selection) {
   NIMBUS_CHECK_T(DTypeError, selection.type() == DataType::boolean, "filter: the selection must be a bool column, not ",
                  data_type_name(selection.type()));
+}
+
+}  // namespace
+
+std::vector<int64_t> selected_rows(const Column& selection) {
+  check_selection_type(selection);
+  if (!selection.device().is_cpu()) {  // Note [Device operators] in device_ops.h
+    return detail::download_rows(detail::device_ops(selection.device(), "filter").selected_rows(selection));
+  }
   const int64_t rows = selection.length();
   const auto* values = static_cast<const uint8_t*>(selection.data().data());
   const auto* validity = selection.has_nulls() ? static_cast<const uint8_t*>(selection.validity().data()) : nullptr;
@@ -32,7 +44,17 @@ std::vector<int64_t> selected_rows(const Column& selection) {
 Table filter(const Table& table, const Column& selection, const ExecOptions& options) {
   NIMBUS_CHECK_T(ShapeError, selection.length() == table.num_rows(), "filter: a selection of ", selection.length(),
                  " rows for a table of ", table.num_rows(), " rows");
-  const std::vector<int64_t> rows = selected_rows(selection);
+  // On a device the selection is made there and the rows never visit the host. The work happens
+  // where the table is; a selection elsewhere is moved there first.
+  const Device device = table.columns().empty() ? selection.device() : detail::table_device(table, "filter");
+  if (!device.is_cpu()) {
+    check_selection_type(selection);
+    const DeviceRows rows = detail::device_ops(device, "filter").selected_rows(selection.to(device));
+    if (rows.count == table.num_rows()) return table;
+    if (rows.count == 0) return table.slice(0, 0);
+    return detail::take_on_device(table, rows, /*may_hold_null_rows=*/false);
+  }
+  const std::vector<int64_t> rows = selected_rows(selection.to(device));
   if (static_cast<int64_t>(rows.size()) == table.num_rows()) return table;
   if (rows.empty()) return table.slice(0, 0);
   return take(table, rows, options);

@@ -2,6 +2,7 @@
 
 #include "analytics/ops/aggregate_kernels.h"
 #include "analytics/ops/column_lookup.h"
+#include "analytics/ops/device_dispatch.h"
 #include "analytics/ops/take.h"
 
 namespace nimbus::analytics {
@@ -85,6 +86,55 @@ Column run_aggregate(const PlannedAggregate& aggregate, const detail::GroupedRow
   NIMBUS_THROW(Error, "group_by: unknown aggregate function");
 }
 
+// Whether the device functions compute this group_by themselves (device_ops.h): keys that are not
+// strings, and count, sum, avg, min and max without DISTINCT. An int64 sum is added as two sums of
+// 32-bit halves (kernels in analytics/cuda/), exact below 2^32 rows.
+bool grouped_on_device(const Table& table, const std::vector<Column>& keys,
+                       const std::vector<PlannedAggregate>& aggregates) {
+  for (const Column& key : keys) {
+    if (!detail::computed_on_device(key.type())) return false;
+  }
+  for (const PlannedAggregate& aggregate : aggregates) {
+    if (aggregate.distinct) return false;
+    switch (aggregate.function) {
+      case AggregateFunction::count_star:
+      case AggregateFunction::count: break;
+      case AggregateFunction::sum:
+      case AggregateFunction::avg:
+        if (!is_numeric(aggregate.input->type())) return false;
+        if (aggregate.input->type() == DataType::int64 && table.num_rows() >= (int64_t{1} << 32)) return false;
+        break;
+      case AggregateFunction::min:
+      case AggregateFunction::max:
+        if (!detail::computed_on_device(aggregate.input->type())) return false;
+        break;
+      default: return false;
+    }
+  }
+  return true;
+}
+
+// group_by of a table on a device (Note [Device operators] in device_ops.h). What the device does
+// not compute runs on the host: the table is copied there, grouped, and the result copied back.
+Table device_group_by(const Table& table, const std::vector<std::string>& keys,
+                      const std::vector<Aggregate>& aggregates,
+                      const std::vector<Column>& key_columns, const std::vector<PlannedAggregate>& planned,
+                      std::vector<std::string> names, Device device, const ExecOptions& options) {
+  if (!grouped_on_device(table, key_columns, planned)) {
+    return group_by(table.to(Device::cpu()), keys, aggregates, options).to(device);
+  }
+  const AnalyticsDeviceOps& ops = detail::device_ops(device, "group_by");
+  const DeviceGroups groups = ops.group_rows(key_columns, device, table.num_rows());
+  std::vector<Column> columns;
+  for (const Column& key : key_columns) {
+    columns.push_back(ops.take(key, DeviceRows{groups.first_rows, groups.num_groups}, false));
+  }
+  for (const PlannedAggregate& aggregate : planned) {
+    columns.push_back(ops.aggregate(groups, aggregate.function, aggregate.input, aggregate.label));
+  }
+  return Table(std::move(names), std::move(columns));
+}
+
 }  // namespace
 
 Table group_by(const Table& table, const std::vector<std::string>& keys, const std::vector<Aggregate>& aggregates,
@@ -100,6 +150,11 @@ Table group_by(const Table& table, const std::vector<std::string>& keys, const s
       NIMBUS_CHECK(names[i] != names[j], "group_by: two output columns are named '", names[i],
                    "'; give the aggregates distinct output names");
     }
+  }
+
+  const Device device = detail::table_device(table, "group_by");
+  if (!device.is_cpu()) {
+    return device_group_by(table, keys, aggregates, key_columns, planned, std::move(names), device, options);
   }
 
   const detail::GroupIds index =

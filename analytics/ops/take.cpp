@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "analytics/ops/column_buffers.h"
+#include "analytics/ops/device_dispatch.h"
 #include "analytics/ops/ops_parallel.h"
 
 namespace nimbus::analytics {
@@ -87,19 +88,29 @@ Column gather_strings(const Column& column, std::span<const int64_t> indices, Bu
   return Column(DataType::string, rows, std::move(chars), std::move(validity), std::move(offsets));
 }
 
-}  // namespace
-
-Column take(const Column& column, std::span<const int64_t> indices, const ExecOptions& options) {
-  const auto rows = static_cast<int64_t>(indices.size());
+// Checks that every index is kNullRow or a row of `length` rows; says whether any is kNullRow.
+bool check_indices(std::span<const int64_t> indices, int64_t length) {
   bool any_null_index = false;
-  for (int64_t i = 0; i < rows; ++i) {
-    const int64_t row = indices[static_cast<size_t>(i)];
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const int64_t row = indices[i];
     if (row == kNullRow) {
       any_null_index = true;
       continue;
     }
-    NIMBUS_CHECK_T(ShapeError, row >= 0 && row < column.length(), "take: index ", row, " (position ", i,
-                   ") is outside a column of ", column.length(), " rows");
+    NIMBUS_CHECK_T(ShapeError, row >= 0 && row < length, "take: index ", row, " (position ", i,
+                   ") is outside a column of ", length, " rows");
+  }
+  return any_null_index;
+}
+
+}  // namespace
+
+Column take(const Column& column, std::span<const int64_t> indices, const ExecOptions& options) {
+  const auto rows = static_cast<int64_t>(indices.size());
+  const bool any_null_index = check_indices(indices, column.length());
+  // A column on a device is gathered there (Note [Device operators] in device_ops.h).
+  if (!column.device().is_cpu()) {
+    return detail::take_on_device(column, detail::upload_rows(indices, column.device()), any_null_index);
   }
   const int threads = options.threads;
 
@@ -135,6 +146,11 @@ Column take(const Column& column, std::span<const int64_t> indices, const ExecOp
 }
 
 Table take(const Table& table, std::span<const int64_t> indices, const ExecOptions& options) {
+  const Device device = detail::table_device(table, "take");
+  if (!device.is_cpu()) {  // the indices go to the device once for every column
+    const bool any_null_index = check_indices(indices, table.num_rows());
+    return detail::take_on_device(table, detail::upload_rows(indices, device), any_null_index);
+  }
   std::vector<Column> columns;
   columns.reserve(table.columns().size());
   for (const Column& column : table.columns()) columns.push_back(take(column, indices, options));

@@ -1,5 +1,6 @@
 // Assembles the CUDA kernel table. Entries left null make the public op raise
 // "<op>: not implemented on cuda:N" (NIMBUS_KERNEL in kernels/dispatch.h) until their kernels land.
+#include "analytics/cuda/register_analytics_cuda.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "runtime/backend.h"
 
@@ -17,6 +18,7 @@ void register_kernels() {
   fill_conv_kernels(table);
   fill_attention_kernels(table);
   nimbus::register_kernels(DeviceType::cuda, table);
+  register_analytics_ops();  // take, filter, sort and group_by on CUDA columns (analytics/ops/device_ops.h)
   // Tensor::copy_ on a CUDA device (dtype conversion, strided and broadcast copies) runs here.
   nimbus::register_device_element_copy(DeviceType::cuda, element_copy);
 }
