@@ -15,6 +15,7 @@ void add_eval_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_query_command(CLI::App& app);
 void add_mapreduce_command(CLI::App& app);
+void add_stream_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   nimbus::tools::add_predict_command(app);
   nimbus::tools::add_query_command(app);
   nimbus::tools::add_mapreduce_command(app);
+  nimbus::tools::add_stream_command(app);
   nimbus::tools::add_export_command(app);
   nimbus::tools::add_serve_command(app);
   nimbus::tools::add_info_command(app);

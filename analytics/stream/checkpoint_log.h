@@ -1,0 +1,65 @@
+#pragma once
+// The checkpoint folder of a stream:
+//
+//   metadata            the query's description; a restart with a different query is refused
+//   offsets/<batch>     the source offsets of the batch, written BEFORE it runs
+//   commits/<batch>     written AFTER the batch's output is in the sink and its state is saved
+//   state/<batch>       watermark and aggregate state after the batch (WindowAggregator::snapshot)
+//
+// Every file is written atomically (atomic_file.h). Batch ids count from 0; file names are the
+// id padded to 12 digits so that listings sort by id.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/macros.h"
+
+namespace nimbus::analytics::stream {
+
+// What a restart does, from the last logged offsets and the last commit (pure, for tests):
+//   - resume_state: the snapshot to load (the last committed batch), none on a fresh start;
+//   - rerun: a batch with offsets but no commit, run again with exactly those offsets;
+//   - next_batch: the id of the batch after that (or after the last commit).
+struct RecoveryPlan {
+  std::optional<int64_t> resume_state;
+  std::optional<int64_t> rerun;
+  int64_t next_batch = 0;
+};
+// Error for logs no run of the engine writes (a commit without offsets, a gap of several batches).
+NIMBUS_API RecoveryPlan plan_recovery(std::optional<int64_t> last_offsets, std::optional<int64_t> last_commit);
+
+class NIMBUS_API CheckpointLog {
+ public:
+  // Creates the folder and its sub-folders when missing.
+  explicit CheckpointLog(std::string folder);
+
+  const std::string& folder() const { return folder_; }
+  // Writes `description` on first use; a ConfigError when a different one is already there.
+  void check_metadata(const std::string& description);
+
+  std::optional<int64_t> last_offsets() const;
+  std::optional<int64_t> last_commit() const;
+  // The batches with offsets, in order.
+  std::vector<int64_t> offset_batches() const;
+
+  void write_offsets(int64_t batch, const std::string& json);
+  std::string read_offsets(int64_t batch) const;
+  void write_commit(int64_t batch, const std::string& json);
+  // `before_rename` lets crash tests stop halfway through.
+  void write_state(int64_t batch, const std::string& bytes, const std::function<void()>& before_rename = {});
+  std::string read_state(int64_t batch) const;
+  // Deletes snapshots older than `keep` batches before `batch` (the logs are small and kept).
+  void prune_states(int64_t batch, int64_t keep);
+
+ private:
+  std::string path(const char* kind, int64_t batch) const;
+  std::vector<int64_t> batches(const char* kind) const;
+
+  std::string folder_;
+};
+
+NIMBUS_API std::string batch_file_name(int64_t batch);
+
+}  // namespace nimbus::analytics::stream
