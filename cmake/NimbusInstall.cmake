@@ -1,5 +1,6 @@
 # `cmake --install` puts libraries, headers (under include/nimbus) and a package config in place,
-# so another project can write find_package(nimbus) and link nimbus::runtime / nimbus::kernels.
+# so another project can write find_package(nimbus) and link nimbus::runtime / nimbus::kernels, or
+# nimbus::serve to load and run exported models (examples/embed).
 include(CMakePackageConfigHelpers)
 
 set(NIMBUS_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/nimbus)
@@ -26,4 +27,7 @@ if(TARGET nimbus_frontend)
 endif()
 if(TARGET nimbus_analytics)
   nimbus_install_headers(analytics)
+endif()
+if(TARGET nimbus_serve)
+  nimbus_install_headers(serve)
 endif()

@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "serve/compute_threads.h"
 #include "serve/http_error.h"
 
 namespace nimbus::serve {
@@ -15,8 +16,10 @@ uint64_t microseconds_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-Batcher::Batcher(std::string name, std::shared_ptr<ServedModel> model, BatchingOptions options, ModelMetrics& metrics)
-    : name_(std::move(name)), model_(std::move(model)), options_(options), metrics_(metrics) {
+Batcher::Batcher(std::string name, std::shared_ptr<ServedModel> model, BatchingOptions options, ModelMetrics& metrics,
+                 std::shared_ptr<std::mutex> device_lock)
+    : name_(std::move(name)), model_(std::move(model)), options_(options), metrics_(metrics),
+      device_lock_(std::move(device_lock)) {
   worker_ = std::thread([this] { work(); });
 }
 
@@ -54,6 +57,7 @@ std::vector<float> Batcher::infer(std::vector<float> values, int64_t rows) {
 }
 
 void Batcher::work() {
+  set_compute_threads(options_.compute_threads);
   const auto delay = std::chrono::microseconds(options_.max_queue_delay_us);
   std::unique_lock lock(mutex_);
   while (true) {
@@ -77,6 +81,9 @@ void Batcher::work() {
 }
 
 void Batcher::execute(std::vector<std::shared_ptr<Job>>& batch) {
+  // Waiting for another model's batch on this device counts as queue time, not compute.
+  std::unique_lock<std::mutex> device;
+  if (device_lock_) device = std::unique_lock(*device_lock_);
   const auto start = std::chrono::steady_clock::now();
   int64_t rows = 0;
   for (const auto& job : batch) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include <httplib.h>
+#include <sys/socket.h>
 #include <nlohmann/json.hpp>
 
 #include "kernels/library_info.h"
@@ -22,6 +23,7 @@ namespace nimbus::serve {
 namespace {
 
 constexpr const char* kJson = "application/json";
+constexpr int kListenBacklog = 1024;  // connections waiting for accept(); the kernel caps it at somaxconn
 // A model path: /v2/models/{m} with an optional /versions/{v}, then the rest of the route.
 constexpr const char* kModelPath = R"(/v2/models/([^/]+)(?:/versions/([^/]*))?)";
 
@@ -57,14 +59,22 @@ struct InferenceServer::Impl {
   std::map<const ModelVersion*, Served> served;
   httplib::Server http;
   std::atomic<bool> stopping{false}, running{false}, finished{false};
+  socket_t listen_socket = -1;
 
   Impl(const ModelRepository& repo, ServeOptions opts) : repository(repo), options(std::move(opts)) {
+    // One lock per device: the batches of all models there take turns (Note [Thread budget]).
+    std::map<std::string, std::shared_ptr<std::mutex>> device_locks;
+    metrics.watch_device(Device::cpu());  // requests are staged in CPU memory whatever the device
     for (const auto& [name, versions] : repository.all())
       for (const auto& [number, version] : versions) {
+        const Device device = version.served->device();
+        metrics.watch_device(device);
+        std::shared_ptr<std::mutex>& lock = device_locks[device.str()];
+        if (!lock) lock = std::make_shared<std::mutex>();
         Served& s = served[&version];
         s.metrics = &metrics.model(name, number);
         s.batcher = std::make_unique<Batcher>(std::string("model '").append(name).append("' version ").append(std::to_string(number)),
-                                              version.served, options.batching, *s.metrics);
+                                              version.served, options.batching, *s.metrics, lock);
       }
     configure();
     routes();
@@ -91,6 +101,17 @@ struct InferenceServer::Impl {
     const int threads = options.http_threads;
     http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
     http.set_payload_max_length(options.max_body_bytes);
+    // httplib writes the headers and the body of an answer separately: with Nagle's algorithm the
+    // body then waits for the client's delayed ACK, about 40 ms per request on Linux.
+    http.set_tcp_nodelay(true);
+    // Called on the listening socket before bind: SO_REUSEADDR (a restart can reuse the port at
+    // once, while another live server on it is still refused), and the socket is kept so bind()
+    // can raise httplib's listen backlog of 5 (see there).
+    http.set_socket_options([this](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+      listen_socket = sock;
+    });
     http.set_read_timeout(10);
     http.set_write_timeout(10);
     // Idle keep-alive connections hold a worker; a short timeout lets shutdown finish quickly.
@@ -192,6 +213,9 @@ int InferenceServer::bind() {
   }
   NIMBUS_CHECK_T(IOError, bound, "cannot listen on ", o.host, ":", o.port, ": ",
                  errno ? std::strerror(errno) : "the address is not usable");
+  // httplib listens with a backlog of 5: clients opening many connections at once overflow it and
+  // their connects are retried a second later. Linux takes a second listen() as a new backlog.
+  if (impl_->listen_socket >= 0) ::listen(impl_->listen_socket, kListenBacklog);
   return port;
 }
 

@@ -26,7 +26,9 @@ struct ServeOptions {
   int port = 8000;                 // 0: any free port (bind() says which)
   std::string api_key;             // when set, every endpoint but health needs "Authorization: Bearer <key>"
   size_t max_body_bytes = 16u << 20;
-  int http_threads = 32;           // connections served at once; they wait on the batcher, not compute
+  // Connections served at once. Workers parse, wait on the batcher and serialize; compute threads
+  // are set apart, in batching.compute_threads (Note [Thread budget] in compute_threads.h).
+  int http_threads = 128;
   BatchingOptions batching;
 };
 

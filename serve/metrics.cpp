@@ -1,5 +1,9 @@
 #include "serve/metrics.h"
 
+#include <algorithm>
+
+#include "serve/allocator_metrics.h"
+
 namespace nimbus::serve {
 
 void ModelMetrics::record_execution(int64_t rows, uint64_t compute_microseconds) {
@@ -15,6 +19,10 @@ ModelMetrics& Metrics::model(const std::string& model, int64_t version) {
   std::unique_ptr<ModelMetrics>& slot = models_[{model, version}];
   if (!slot) slot = std::make_unique<ModelMetrics>();
   return *slot;
+}
+
+void Metrics::watch_device(Device device) {
+  if (std::find(devices_.begin(), devices_.end(), device) == devices_.end()) devices_.push_back(device);
 }
 
 namespace {
@@ -56,6 +64,7 @@ std::string Metrics::prometheus_text() const {
     out.append("nimbus_batch_size_sum{").append(labels(key)).append("} ").append(std::to_string(m->batch_sum.load())).append("\n");
     out.append("nimbus_batch_size_count{").append(labels(key)).append("} ").append(std::to_string(m->executions.load())).append("\n");
   }
+  out += allocator_metrics_text(read_allocator_stats(devices_));
   return out;
 }
 

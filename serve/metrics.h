@@ -7,13 +7,16 @@
 //   nimbus_inference_exec_count_total   model executions; below the inference count when batching
 //   nimbus_inference_queue_microseconds_total, nimbus_inference_compute_microseconds_total
 //   nimbus_batch_size                   histogram of examples per execution
+//   nimbus_allocator_*{device}          memory of each device in use (serve/allocator_metrics.h)
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "runtime/device.h"
 #include "runtime/macros.h"
 
 namespace nimbus::serve {
@@ -34,10 +37,13 @@ class NIMBUS_API Metrics {
  public:
   // The metrics of `model` `version`, created on first use (before serving starts).
   ModelMetrics& model(const std::string& model, int64_t version);
+  // Reports the allocator of `device` too (once, however often it is named; before serving starts).
+  void watch_device(Device device);
   std::string prometheus_text() const;
 
  private:
   std::map<std::pair<std::string, int64_t>, std::unique_ptr<ModelMetrics>> models_;
+  std::vector<Device> devices_;
 };
 
 }  // namespace nimbus::serve

@@ -1,6 +1,7 @@
 // `nimbus serve --models DIR [--host 127.0.0.1] [--port 8000] [--device auto|cpu|cuda]
-// [--api-key KEY]`: serves the model repository DIR over the KServe v2 REST protocol
-// (serve/inference_server.h) until SIGTERM or SIGINT.
+// [--api-key KEY] [--threads N] [--http-threads N] ...`: serves the model repository DIR over the
+// KServe v2 REST protocol (serve/inference_server.h) until SIGTERM or SIGINT. Thread budget: Note
+// [Thread budget] in serve/compute_threads.h.
 //
 // Shutdown: the signals are blocked in every thread and taken by one watcher thread, so no
 // handler runs in the middle of a request. The first signal stops accepting connections and lets
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "runtime/device.h"
+#include "serve/compute_threads.h"
 #include "serve/inference_server.h"
 #include "serve/model_repository.h"
 #include "tools/commands.h"
@@ -73,7 +75,11 @@ void serve_models(const ServeCommandOptions& options) {
   if (options.serve.host != "127.0.0.1" && options.serve.host != "localhost" && options.serve.host != "::1" &&
       options.serve.api_key.empty())
     std::cerr << "nimbus serve: warning: listening on " << options.serve.host << " without --api-key\n";
-  serve::InferenceServer server(repository, options.serve);
+  serve::ServeOptions serve_options = options.serve;
+  if (serve_options.batching.compute_threads <= 0) serve_options.batching.compute_threads = serve::default_compute_threads();
+  std::cerr << "nimbus serve: " << serve_options.batching.compute_threads << " compute thread(s) per device, "
+            << serve_options.http_threads << " HTTP workers (parse and reply only)\n";
+  serve::InferenceServer server(repository, serve_options);
   const int port = server.bind();
   std::cerr << "nimbus serve: listening on http://" << options.serve.host << ":" << port << std::endl;
   std::atomic<bool> done{false};
@@ -96,7 +102,12 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--api-key", options.serve.api_key, "Require 'Authorization: Bearer KEY' on all but health");
   cmd->add_option("--max-body-bytes", options.serve.max_body_bytes, "The largest request body accepted")
       ->check(CLI::Range(size_t{1024}, size_t{1} << 32));
-  cmd->add_option("--http-threads", options.serve.http_threads, "Connections served at once")->check(CLI::Range(1, 1024));
+  cmd->add_option("--http-threads", options.serve.http_threads,
+                  "Connections served at once (parse and reply only; at least the clients' connections)")
+      ->check(CLI::Range(1, 4096));
+  cmd->add_option("--threads", options.serve.batching.compute_threads,
+                  "Compute threads for a batch (default: the cores); batches on one device take turns")
+      ->check(CLI::Range(1, 1024));
   cmd->add_option("--max-batch-size", options.serve.batching.max_batch_size, "Examples run together at most")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   cmd->add_option("--max-queue-delay-us", options.serve.batching.max_queue_delay_us,

@@ -166,6 +166,23 @@ inferences = metric("nimbus_inference_count_total") - inferences0
 executions = metric("nimbus_inference_exec_count_total") - executions0
 check(inferences == 32 and executions < 32, f"no batching: {inferences} inferences in {executions} executions")
 expect("GET", "/metrics", 200, 'nimbus_batch_size_bucket{model="digits",version="2",le="+Inf"}')
+# The CPU allocator's memory: the models' weights at least are allocated.
+check(metric("nimbus_allocator_allocated_bytes") > 0, "no CPU allocator memory in /metrics")
+expect("GET", "/metrics", 200, 'nimbus_allocator_ooms_total{device="cpu"} 0')
+
+# 64 clients connecting at the same moment are all answered at once: none waits for a SYN retry
+# (a second on Linux) because the listen backlog overflowed.
+import time
+barrier, waits = threading.Barrier(64), []
+def connect_and_ask():
+    barrier.wait()
+    start = time.monotonic()
+    call("GET", "/v2/health/live", headers={})
+    waits.append(time.monotonic() - start)
+threads = [threading.Thread(target=connect_and_ask) for _ in range(64)]
+for t in threads: t.start()
+for t in threads: t.join()
+check(len(waits) == 64 and max(waits) < 0.9, f"simultaneous connections waited up to {max(waits):.2f} s")
 
 # Bad requests: the right status and a message naming the problem.
 expect("POST", "/v2/models/digits/infer", 400, "malformed JSON", '{"inputs": [', raw=True)

@@ -1,0 +1,27 @@
+#include "serve/compute_threads.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace nimbus::serve {
+
+int default_compute_threads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+void set_compute_threads(int threads) {
+#ifdef _OPENMP
+  // libgomp keeps this setting per thread for threads outside a parallel region, and OpenBLAS's
+  // OpenMP build reads it on every call: the batcher thread's batches use exactly this many.
+  if (threads > 0) omp_set_num_threads(threads);
+#else
+  (void)threads;
+#endif
+}
+
+}  // namespace nimbus::serve
