@@ -1,5 +1,6 @@
 // `nimbus mapreduce wordcount|grep|index FILE... [--top N] [--words RULE] [--format table|csv|json]`
-// and `nimbus mapreduce histogram|kmeans FILE.csv ...`: the built-in map/reduce jobs over text files
+// (wordcount also takes `--strategy phoenix|mars`, and runs on `--device cuda` with mars) and
+// `nimbus mapreduce histogram|kmeans FILE.csv ...`: the built-in map/reduce jobs over text files
 // (plain or gzip) and CSV tables. Results on stdout; progress on stderr for inputs over 256 MB.
 #include <chrono>
 #include <iostream>
@@ -23,6 +24,7 @@ struct MapReduceCliOptions {
   std::string words = "alnum-lower";
   std::string format = "table";
   std::string device = "auto";
+  std::string strategy;  // empty: phoenix on the CPU, mars on a GPU
   int64_t max_rows = 40;
   // Table jobs.
   std::string column;
@@ -53,9 +55,21 @@ void print(const analytics::Table& table, const MapReduceCliOptions& o) {
   }
 }
 
+// Word count's device and strategy: `auto` is cuda:0 when a CUDA device is present. Phoenix is a
+// CPU engine, so a GPU defaults to Mars; asking for a device that is not there is a DeviceError.
+void choose_engine(const MapReduceCliOptions& o, analytics::mapreduce::TextJobOptions& options) {
+  NIMBUS_CHECK_T(ConfigError, o.device == "auto" || o.device == "cpu" || o.device == "cuda" || o.device.rfind("cuda:", 0) == 0,
+                 "nimbus mapreduce: --device '", o.device, "' is not one of auto, cpu, cuda");
+  // Phoenix asked for with `auto` means the CPU, the only place it runs.
+  options.device = o.device == "auto" && o.strategy == "phoenix" ? Device::cpu() : Device::parse(o.device);
+  options.strategy = o.strategy.empty()
+                         ? (options.device.is_cpu() ? analytics::mapreduce::Strategy::phoenix : analytics::mapreduce::Strategy::mars)
+                         : analytics::mapreduce::parse_strategy(o.strategy);
+}
+
 void check_device(const MapReduceCliOptions& o) {
   if (o.device == "cuda" || o.device.rfind("cuda:", 0) == 0)
-    throw DeviceError("nimbus mapreduce: the map/reduce engine runs on the CPU in this build; use --device cpu or auto");
+    throw DeviceError("nimbus mapreduce: this job runs on the CPU (only wordcount runs on cuda); use --device cpu or auto");
   NIMBUS_CHECK_T(ConfigError, o.device == "auto" || o.device == "cpu", "nimbus mapreduce: --device '", o.device,
                  "' is not one of auto, cpu, cuda");
 }
@@ -79,8 +93,9 @@ void run_table(const std::string& job, const MapReduceCliOptions& o) {
 }
 
 void run(const std::string& job, const MapReduceCliOptions& o) {
-  check_device(o);
   analytics::mapreduce::TextJobOptions options;
+  if (job == "wordcount") choose_engine(o, options);
+  else check_device(o);
   options.rule = analytics::mapreduce::parse_word_rule(o.words);
   options.top = o.top;
   analytics::mapreduce::TextSource source(o.files);
@@ -121,6 +136,10 @@ void add_mapreduce_command(CLI::App& app) {
   auto* w = mr->add_subcommand("wordcount", "Words and their counts, most frequent first (then by word)");
   w->add_option("files", wc.files, "Text files (plain or gzip)")->required();
   w->add_option("--top", wc.top, "Only the N most frequent words");
+  w->add_option("--strategy", wc.strategy,
+                "phoenix (per-thread combiners, CPU) or mars (count, scan, emit, sort, reduce; CPU or GPU); "
+                "default: phoenix on the CPU, mars on a GPU")
+      ->check(CLI::IsMember({"phoenix", "mars"}));
   add_common(w, wc);
   w->callback([] { run("wordcount", wc); });
 

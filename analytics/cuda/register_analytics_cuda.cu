@@ -13,6 +13,7 @@ void register_analytics_ops() {
   ops.group_rows = analytics::cuda::group_rows;
   ops.aggregate = analytics::cuda::aggregate;
   analytics::register_analytics_device_ops(DeviceType::cuda, ops);
+  analytics::mapreduce::register_mars_cuda();  // the map/reduce jobs' Mars strategy
 }
 
 }  // namespace nimbus::cuda

@@ -8,3 +8,10 @@ namespace nimbus::cuda {
 void register_analytics_ops();
 
 }  // namespace nimbus::cuda
+
+namespace nimbus::analytics::mapreduce {
+
+// The Mars word count on CUDA (analytics/cuda/mapreduce_mars.cu); register_analytics_ops calls it.
+void register_mars_cuda();
+
+}  // namespace nimbus::analytics::mapreduce

@@ -7,10 +7,44 @@
 
 namespace nimbus::analytics::mapreduce {
 
+namespace {
+
+// Word count with the Mars strategy: each block's distinct words (mars.h), merged across blocks
+// into the table Phoenix's run_text_job returns. On a device the block's text stays as read, so
+// keys are lower-cased here (only the distinct words are).
+JobResult<WordCountJob> mars_word_counts(TextSource& source, const TextJobOptions& options) {
+  JobResult<WordCountJob> counts;
+  TextBlock block;
+  std::string key;
+  while (source.next(block)) {
+    const MarsWordCounts words = mars_word_count_block(block.text, options.rule, options.device, options.mars);
+    for (size_t i = 0; i < words.count.size(); ++i) {
+      key.assign(block.text, static_cast<size_t>(words.position[i]), static_cast<size_t>(words.length[i]));
+      if (options.rule == WordRule::alnum_lower) ascii_lower_in_place(key);
+      const auto it = counts.find(std::string_view(key));
+      if (it == counts.end()) counts.emplace(key, words.count[i]);
+      else it->second += words.count[i];
+    }
+    if (options.run.progress)
+      options.run.progress(block.bytes_before + static_cast<int64_t>(block.text.size()), source.total_bytes());
+  }
+  return counts;
+}
+
+// Phoenix's engine runs on the CPU only.
+void check_phoenix_device(const TextJobOptions& options, std::string_view job) {
+  NIMBUS_CHECK_T(ConfigError, options.device.is_cpu(), job, ": the phoenix strategy runs on the CPU, not on ",
+                 options.device.str(), "; use the mars strategy on a device");
+}
+
+}  // namespace
+
 Table word_count(TextSource& source, const TextJobOptions& options) {
   WordCountJob job;
   job.rule = options.rule;
-  const JobResult<WordCountJob> counts = run_text_job(job, source, options.run);
+  if (options.strategy == Strategy::phoenix) check_phoenix_device(options, "word count");
+  const JobResult<WordCountJob> counts = options.strategy == Strategy::mars ? mars_word_counts(source, options)
+                                                                            : run_text_job(job, source, options.run);
   std::vector<std::pair<std::string_view, int64_t>> rows;
   rows.reserve(counts.size());
   for (const auto& [word, count] : counts) rows.emplace_back(word, count);
@@ -29,6 +63,8 @@ Table word_count(TextSource& source, const TextJobOptions& options) {
 
 Table grep_count(TextSource& source, const std::string& pattern, const TextJobOptions& options) {
   NIMBUS_CHECK_T(ConfigError, !pattern.empty(), "grep: the pattern is empty");
+  NIMBUS_CHECK_T(ConfigError, options.strategy == Strategy::phoenix, "grep: only the phoenix strategy is implemented");
+  check_phoenix_device(options, "grep");
   GrepCountJob job;
   job.pattern = pattern;
   const JobResult<GrepCountJob> counts = run_text_job(job, source, options.run);
@@ -42,6 +78,9 @@ Table grep_count(TextSource& source, const std::string& pattern, const TextJobOp
 }
 
 Table inverted_index(TextSource& source, const TextJobOptions& options) {
+  NIMBUS_CHECK_T(ConfigError, options.strategy == Strategy::phoenix,
+                 "inverted index: only the phoenix strategy is implemented");
+  check_phoenix_device(options, "inverted index");
   InvertedIndexJob job;
   job.rule = options.rule;
   const JobResult<InvertedIndexJob> index = run_text_job(job, source, options.run);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analytics/mapreduce/map_reduce.h"
+#include "analytics/mapreduce/mars.h"
 #include "analytics/mapreduce/words.h"
 #include "analytics/table.h"
 
@@ -71,6 +72,12 @@ struct TextJobOptions {
   MapReduceOptions run;
   WordRule rule = WordRule::alnum_lower;
   int64_t top = -1;  // word_count: keep the first `top` rows only (-1: all)
+  // word_count: which engine, and where it runs. Phoenix runs on the CPU only; Mars on the CPU
+  // (when built with Thrust, mars_host_available()) or on a device whose library registered it.
+  // Both give the same table.
+  Strategy strategy = Strategy::phoenix;
+  Device device = Device::cpu();
+  MarsOptions mars;
 };
 
 NIMBUS_API Table word_count(TextSource& source, const TextJobOptions& options = {});

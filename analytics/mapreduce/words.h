@@ -21,8 +21,9 @@ enum class WordRule : uint8_t { alnum_lower, alnum, whitespace };
 NIMBUS_API WordRule parse_word_rule(std::string_view name);
 NIMBUS_API std::string_view word_rule_name(WordRule rule);
 
-// Whether byte c is part of a word under `rule`.
-inline bool is_word_byte(WordRule rule, unsigned char c) {
+// Whether byte c is part of a word under `rule`. Host and device code (the Mars strategy's map
+// tasks call it on a GPU), so both engines split words by this one definition.
+NIMBUS_HD inline bool is_word_byte(WordRule rule, unsigned char c) {
   if (rule == WordRule::whitespace) return !(c == ' ' || (c >= '\t' && c <= '\r'));
   return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }

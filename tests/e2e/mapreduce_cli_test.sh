@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `nimbus mapreduce` through the tool: word count as CSV (the header `word,count`, then every word by
-# count descending and word ascending), --top, grep counts, the inverted index, a histogram, and
-# bad input failing with exit code 1 and a message on stderr.
+# count descending and word ascending), the same CSV with the Mars strategy on the CPU, --top, grep
+# counts, the inverted index, a histogram, and bad input failing with exit code 1 and a message on
+# stderr.
 # Usage: mapreduce_cli_test.sh NIMBUS_BINARY
 set -u
 nimbus=$1
@@ -24,6 +25,18 @@ zebra,1'
 [ "$(cat "$work/out.csv")" = "$expected" ] || fail "wordcount output differs:
 $(cat "$work/out.csv")"
 [ ! -s "$work/err" ] || fail "csv output wrote to stderr: $(cat "$work/err")"
+
+# The Mars strategy on the CPU gives the same CSV, unless this build lacks its host path (no Thrust
+# headers at configure time), which must then be a clear error.
+if "$nimbus" mapreduce wordcount "$work/a.txt" "$work/b.txt" --format csv --strategy mars --device cpu \
+    >"$work/mars.csv" 2>"$work/err"; then
+  [ "$(cat "$work/mars.csv")" = "$expected" ] || fail "wordcount --strategy mars differs:
+$(cat "$work/mars.csv")"
+else
+  grep -q "Thrust" "$work/err" || fail "--strategy mars failed: $(cat "$work/err")"
+fi
+"$nimbus" mapreduce wordcount "$work/a.txt" --strategy spark >"$work/out" 2>"$work/err"
+[ $? -ne 0 ] || fail "an unknown strategy did not fail"
 
 [ "$("$nimbus" mapreduce wordcount "$work/a.txt" --top 1 --format csv | tail -n +2)" = "the,3" ] || fail "--top 1"
 "$nimbus" mapreduce grep dog "$work/a.txt" "$work/b.txt" --format csv | grep -q "b.txt,0" || fail "grep counts"
