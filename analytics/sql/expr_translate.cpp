@@ -9,6 +9,7 @@
 #include "analytics/ops/aggregate.h"
 #include "analytics/sql/identifiers.h"
 #include "analytics/sql/sql_error.h"
+#include "analytics/sql/subqueries.h"
 
 namespace nimbus::analytics::sql {
 
@@ -187,6 +188,7 @@ bool is_aggregate_call(const Json& node) {
 namespace {
 bool contains_if(const Json& node, bool (*test)(const Json&)) {
   if (test(node)) return true;
+  if (node_type(node) == "SubLink") return contains_if(field(node_body(node), "testexpr"), test);
   if (node.is_object() || node.is_array())
     for (const Json& child : node)
       if (contains_if(child, test)) return true;
@@ -266,7 +268,7 @@ ExprPtr translate_expr(const Json& node, const ExprContext& c) {
   }
   if (type == "CoalesceExpr") return coalesce(translate_list(body.value("args", Json::array()), c));
   if (type == "FuncCall") return function_call(node, c, location);
-  if (type == "SubLink") fail(c, "subqueries in expressions are not supported", location);
+  if (type == "SubLink") return translate_sublink(node, c);
   if (type == "ParamRef") fail(c, "query parameters ($1) are not supported", location);
   fail(c, "this kind of expression (" + type + ") is not supported", location);
 }

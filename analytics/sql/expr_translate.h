@@ -11,6 +11,7 @@
 
 #include "analytics/expr/expr.h"
 #include "analytics/sql/pg_tree.h"
+#include "analytics/table.h"
 
 namespace nimbus::analytics::sql {
 
@@ -23,6 +24,9 @@ struct ExprContext {
   // Where the expression sits ("WHERE", "GROUP BY"...), for "aggregate functions are not allowed
   // in WHERE".
   std::string clause;
+  // The rows of a subquery in an expression (a SubLink node), run once however often the
+  // expression is translated; unset where subqueries are not allowed. See subqueries.h.
+  std::function<Table(const Json& sublink)> run_subquery;
 };
 
 ExprPtr translate_expr(const Json& node, const ExprContext& context);
@@ -32,7 +36,8 @@ std::string function_call_name(const Json& func_call);
 // Whether `node` is a call of an aggregate function (count(*), sum(x)...) without OVER.
 bool is_aggregate_call(const Json& node);
 bool is_window_call(const Json& node);
-// Whether an aggregate or window call appears anywhere inside `node`.
+// Whether an aggregate or window call appears anywhere inside `node`, outside its subqueries (their
+// calls belong to them: SELECT (SELECT max(x) FROM t) is not an aggregate query).
 bool contains_aggregate(const Json& node);
 bool contains_window(const Json& node);
 

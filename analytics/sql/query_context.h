@@ -1,14 +1,17 @@
 #pragma once
 // What executing one statement needs besides its parse tree: the text (for error positions), the
-// tables it can name, and the common table expressions (WITH) defined so far.
+// tables it can name, the common table expressions (WITH) defined so far and, inside a subquery,
+// the scopes of the queries around it.
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "analytics/csv/csv_options.h"
 #include "analytics/sql/pg_tree.h"
+#include "analytics/sql/relation.h"
 #include "analytics/table.h"
 
 namespace nimbus::analytics::sql {
@@ -24,9 +27,33 @@ struct QueryContext {
   std::string_view sql;
   const Catalog* catalog = nullptr;
   std::map<std::string, Table> ctes;  // WITH name AS (...), by lower-case name
+  // Inside a subquery in an expression: the FROM scopes of the enclosing queries, innermost last.
+  // A name that resolves only there makes the subquery correlated, which is refused (with the
+  // error at subquery_location) rather than evaluated once with a wrong answer.
+  std::vector<const Relation*> outer_scopes;
+  int subquery_location = -1;
 };
 
-// Runs a SelectStmt body (the object under "SelectStmt").
-Table execute_select(const Json& select, QueryContext context);
+// A query's rows, and which of its columns are a bare NULL literal (SELECT NULL): a set operation
+// gives such a column the other side's type, as a NULL takes its type from its context elsewhere.
+struct QueryResult {
+  Table table;
+  std::vector<bool> untyped_null;  // one per column
+};
+
+// Runs a SelectStmt body (the object under "SelectStmt"): one SELECT or a set operation.
+QueryResult run_query(const Json& select, QueryContext context);
+inline Table execute_select(const Json& select, QueryContext context) {
+  return run_query(select, std::move(context)).table;
+}
+
+// WITH name AS (...) of `select`, each run once and added to context.ctes.
+void define_ctes(const Json& select, QueryContext& context);
+// LIMIT (key "limitCount") or OFFSET ("limitOffset") of `select`: an integer constant, `absent`
+// when missing or NULL/ALL; SqlError for anything else or a negative value.
+int64_t limit_constant(const Json& select, const char* key, int64_t absent, std::string_view sql);
+// The SqlError for a reference to an enclosing query's column (see QueryContext::outer_scopes),
+// thrown when `fields` names no column of the query's own scope but one of an outer scope.
+void refuse_outer_reference(const QueryContext& context, const std::vector<std::string>& fields);
 
 }  // namespace nimbus::analytics::sql

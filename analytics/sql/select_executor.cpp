@@ -1,5 +1,7 @@
 // Executes one SELECT: FROM, WHERE, GROUP BY with aggregates, HAVING, the select list, DISTINCT,
-// ORDER BY and LIMIT/OFFSET, in SQL's logical order, on the analytics operators.
+// ORDER BY and LIMIT/OFFSET, in SQL's logical order, on the analytics operators; set operations
+// go to set_operations.cpp, subqueries in expressions to subqueries.cpp (run from here, once each:
+// Note [Uncorrelated subqueries]).
 //
 // Note [Aggregates in expressions]
 // An aggregate may sit inside an expression (max(v1) - min(v2)) and a select item may repeat a
@@ -27,7 +29,9 @@
 #include "analytics/sql/from_clause.h"
 #include "analytics/sql/query_context.h"
 #include "analytics/sql/identifiers.h"
+#include "analytics/sql/set_operations.h"
 #include "analytics/sql/sql_error.h"
+#include "analytics/sql/subqueries.h"
 #include "analytics/sql/window_calls.h"
 
 namespace nimbus::analytics::sql {
@@ -79,11 +83,9 @@ class SelectExecutor {
  public:
   SelectExecutor(const Json& select, QueryContext context) : s_(select), c_(std::move(context)) {}
 
-  Table run() {
-    if (s_.value("op", "SETOP_NONE") != "SETOP_NONE")
-      throw SqlError("UNION, INTERSECT and EXCEPT are not supported", c_.sql, -1);
+  QueryResult run() {
     if (s_.contains("valuesLists")) throw SqlError("VALUES lists are not supported", c_.sql, -1);
-    define_ctes();
+    define_ctes(s_, c_);
     input_ = build_from(field(s_, "fromClause"), c_);
     apply_where();
     collect_select_items();
@@ -92,32 +94,44 @@ class SelectExecutor {
     project(grouped_query_);
     if (s_.contains("distinctClause")) apply_distinct();
     order_and_limit();
-    return output_;
+    untyped_null_.resize(static_cast<size_t>(output_.num_columns()), false);
+    return {output_, untyped_null_};
   }
 
  private:
-  // ---- WITH, WHERE ----
-  void define_ctes() {
-    if (!s_.contains("withClause")) return;
-    const Json& with = s_["withClause"];
-    if (with.value("recursive", false)) throw SqlError("WITH RECURSIVE is not supported", c_.sql, -1);
-    for (const Json& cte : field(with, "ctes")) {
-      const Json& body = node_body(cte);
-      const Json& query = body["ctequery"];
-      if (node_type(query) != "SelectStmt") throw SqlError("unsupported WITH query", c_.sql, node_location(cte));
-      c_.ctes[ascii_lower(body.value("ctename", ""))] = execute_select(node_body(query), c_);
-    }
+  // ---- WHERE ----
+  // The input column `fields` names. Inside a subquery, a name only an enclosing query has makes
+  // the subquery correlated, which is refused (Note [Uncorrelated subqueries]).
+  size_t resolve_input(const std::vector<std::string>& fields, int location) const {
+    if (!c_.outer_scopes.empty() && !has_column(input_, fields)) refuse_outer_reference(c_, fields);
+    return resolve_column(input_, fields, c_.sql, location);
   }
 
-  ExprContext input_context(const std::string& clause) const {
+  ExprContext input_context(const std::string& clause) {
     ExprContext ec;
     ec.sql = c_.sql;
     ec.clause = clause;
     ec.column = [this](const std::vector<std::string>& fields, int location) {
-      return expr::col(input_.columns[resolve_column(input_, fields, c_.sql, location)].physical);
+      return expr::col(input_.columns[resolve_input(fields, location)].physical);
     };
     ec.substitute = [this](const Json& n) { return window_result(n); };
+    ec.run_subquery = [this](const Json& sublink) { return run_subquery(sublink); };
     return ec;
+  }
+
+  // A subquery in one of this query's expressions, run once (by its position in the text) with
+  // this query's scope as the enclosing one.
+  Table run_subquery(const Json& sublink) {
+    const int location = node_location(sublink);
+    if (const auto it = subquery_rows_.find(location); it != subquery_rows_.end()) return it->second;
+    const Json& query = field(node_body(sublink), "subselect");
+    if (node_type(query) != "SelectStmt") throw SqlError("unsupported subquery", c_.sql, location);
+    QueryContext inner = c_;
+    inner.outer_scopes.push_back(&input_);
+    inner.subquery_location = location;
+    Table rows = execute_select(node_body(query), inner);
+    subquery_rows_[location] = rows;
+    return rows;
   }
 
   // The column of a window call computed by project(), or nullptr (before then, or another node).
@@ -166,12 +180,14 @@ class SelectExecutor {
       if (!fields.empty()) return fields.back();
     }
     if (is_window_call(node)) return window_call_text(node, c_.sql);
+    if (node_type(node) == "SubLink") return subquery_text(node, c_.sql);
     ExprContext ec;
     ec.sql = c_.sql;
     ec.clause = "the select list";
     ec.column = [](const std::vector<std::string>& fields, int) { return expr::col(fields.back()); };
     ec.substitute = [&ec, this](const Json& n) -> ExprPtr {
       if (is_window_call(n)) return expr::col(window_call_text(n, c_.sql));
+      if (node_type(n) == "SubLink") return expr::col(subquery_text(n, c_.sql));
       if (!is_aggregate_call(n)) return nullptr;
       const Json& body = node_body(n);
       if (body.value("agg_star", false)) return expr::call("count_star", {});
@@ -236,6 +252,10 @@ class SelectExecutor {
       add_aggregate(node, pre);
       return;
     }
+    if (node_type(node) == "SubLink") {  // the subquery's aggregates are its own
+      collect_aggregates(field(node_body(node), "testexpr"), pre);
+      return;
+    }
     if (node.is_object() || node.is_array())
       for (const Json& child : node) collect_aggregates(child, pre);
   }
@@ -287,12 +307,13 @@ class SelectExecutor {
   }
 
   // Translation over the grouped table: aggregates and GROUP BY expressions become its columns.
-  ExprContext grouped_context(const std::string& clause) const {
+  ExprContext grouped_context(const std::string& clause) {
     ExprContext ec;
     ec.sql = c_.sql;
     ec.clause = clause;
+    ec.run_subquery = [this](const Json& sublink) { return run_subquery(sublink); };
     ec.column = [this](const std::vector<std::string>& fields, int location) {
-      const std::string physical = input_.columns[resolve_column(input_, fields, c_.sql, location)].physical;
+      const std::string physical = input_.columns[resolve_input(fields, location)].physical;
       for (const auto& [sql, name] : key_sql_)
         if (name == physical) return expr::col(name);
       std::string shown;
@@ -352,6 +373,8 @@ class SelectExecutor {
                                                            : input_context("the select list"));
       add(item.alias.empty() ? display_name(*item.node) : item.alias,
           at(c_, item.location, [&] { return evaluate(e, source_); }));
+      untyped_null_.resize(names.size() - 1, false);
+      untyped_null_.push_back(e->kind == ExprKind::literal && e->untyped_null);
     }
     output_ = columns.empty() ? Table() : Table(names, columns);
     visible_ = output_.num_columns();
@@ -394,8 +417,8 @@ class SelectExecutor {
       key.column = order_column(node);
       keys.push_back(key);
     }
-    const int64_t offset = limit_value("limitOffset", 0);
-    const int64_t limit = limit_value("limitCount", -1);
+    const int64_t offset = limit_constant(s_, "limitOffset", 0, c_.sql);
+    const int64_t limit = limit_constant(s_, "limitCount", -1, c_.sql);
     if (!keys.empty()) {
       const int64_t rows = output_.num_rows();
       const bool top = limit >= 0 && limit + offset < rows;
@@ -436,18 +459,6 @@ class SelectExecutor {
     return name;
   }
 
-  int64_t limit_value(const char* key, int64_t absent) const {
-    if (!s_.contains(key)) return absent;
-    const Json& node = s_[key];
-    const ExprPtr e = translate_expr(node, input_context(std::string(key) == "limitCount" ? "LIMIT" : "OFFSET"));
-    if (e->kind != ExprKind::literal || (!e->untyped_null && e->value.type() != DataType::int32 &&
-                                         e->value.type() != DataType::int64))
-      throw SqlError("LIMIT and OFFSET take an integer constant", c_.sql, node_location(node));
-    if (e->untyped_null || e->value.is_null()) return absent;  // LIMIT NULL / LIMIT ALL
-    const int64_t v = e->value.as_int();
-    if (v < 0) throw SqlError("LIMIT and OFFSET must not be negative", c_.sql, node_location(node));
-    return v;
-  }
 
   const Json& s_;
   QueryContext c_;
@@ -457,6 +468,8 @@ class SelectExecutor {
   std::vector<AggregateCall> aggregates_;
   std::map<std::string, size_t> aggregate_of_node_;  // a call's JSON -> aggregates_ index
   std::map<std::string, std::string> window_columns_;  // a window call's JSON -> its column in source_
+  std::map<int, Table> subquery_rows_;                 // a subquery's position -> its rows
+  std::vector<bool> untyped_null_;                     // per output column: a bare NULL literal
   Table grouped_, source_, output_;
   int64_t visible_ = 0;
   bool grouped_query_ = false;
@@ -465,6 +478,51 @@ class SelectExecutor {
 
 }  // namespace
 
-Table execute_select(const Json& select, QueryContext context) { return SelectExecutor(select, std::move(context)).run(); }
+QueryResult run_query(const Json& select, QueryContext context) {
+  if (select.value("op", "SETOP_NONE") != "SETOP_NONE") return run_set_operation(select, std::move(context));
+  return SelectExecutor(select, std::move(context)).run();
+}
+
+void define_ctes(const Json& select, QueryContext& context) {
+  if (!select.contains("withClause")) return;
+  const Json& with = select["withClause"];
+  if (with.value("recursive", false)) throw SqlError("WITH RECURSIVE is not supported", context.sql, -1);
+  for (const Json& cte : field(with, "ctes")) {
+    const Json& body = node_body(cte);
+    const Json& query = body["ctequery"];
+    if (node_type(query) != "SelectStmt") throw SqlError("unsupported WITH query", context.sql, node_location(cte));
+    context.ctes[ascii_lower(body.value("ctename", ""))] = execute_select(node_body(query), context);
+  }
+}
+
+int64_t limit_constant(const Json& select, const char* key, int64_t absent, std::string_view sql) {
+  if (!select.contains(key)) return absent;
+  const Json& node = select[key];
+  ExprContext ec;
+  ec.sql = sql;
+  ec.clause = std::string(key) == "limitCount" ? "LIMIT" : "OFFSET";
+  ec.column = [sql](const std::vector<std::string>&, int location) -> ExprPtr {
+    throw SqlError("LIMIT and OFFSET take an integer constant", sql, location);
+  };
+  const ExprPtr e = translate_expr(node, ec);
+  if (e->kind != ExprKind::literal || (!e->untyped_null && e->value.type() != DataType::int32 &&
+                                       e->value.type() != DataType::int64))
+    throw SqlError("LIMIT and OFFSET take an integer constant", sql, node_location(node));
+  if (e->untyped_null || e->value.is_null()) return absent;  // LIMIT NULL / LIMIT ALL
+  const int64_t v = e->value.as_int();
+  if (v < 0) throw SqlError("LIMIT and OFFSET must not be negative", sql, node_location(node));
+  return v;
+}
+
+void refuse_outer_reference(const QueryContext& context, const std::vector<std::string>& fields) {
+  for (const Relation* outer : context.outer_scopes) {
+    if (!has_column(*outer, fields)) continue;
+    std::string shown;
+    for (const std::string& f : fields) shown.append(shown.empty() ? "" : ".").append(f);
+    std::string message = "correlated subqueries are not supported yet: '";
+    message.append(shown).append("' is a column of the enclosing query");
+    throw SqlError(message, context.sql, context.subquery_location);
+  }
+}
 
 }  // namespace nimbus::analytics::sql

@@ -1,0 +1,31 @@
+#pragma once
+// Subqueries inside expressions (PostgreSQL's SubLink nodes), uncorrelated only:
+//
+//   x > (SELECT avg(x) FROM t)          scalar: one column; NULL when it returns no row, an error
+//                                       when it returns more than one (as DuckDB does)
+//   x IN (SELECT y FROM u), NOT IN      membership with SQL's NULL rules: NOT IN over a result that
+//                                       holds a NULL is NULL for every x it does not contain
+//   EXISTS (SELECT ... )                whether it returns a row
+//
+// Note [Uncorrelated subqueries]
+// An uncorrelated subquery has the same answer for every row of the query around it, so it runs
+// once (ExprContext::run_subquery caches it by position in the text) and its answer becomes
+// constants of the expression: a literal for a scalar or EXISTS, an IN list of its distinct values
+// for IN. A subquery that names a column of an enclosing query (correlated) would need a run per
+// outer row or a decorrelating join; it is refused with an SqlError at the subquery instead
+// (QueryContext::outer_scopes), never answered as if it were uncorrelated.
+#include <string>
+#include <string_view>
+
+#include "analytics/sql/expr_translate.h"
+
+namespace nimbus::analytics::sql {
+
+// The expression for a SubLink node; SqlError for the kinds not supported (x > ALL (...), ...).
+ExprPtr translate_sublink(const Json& sublink, const ExprContext& context);
+
+// The text of the subquery from its position to its closing parenthesis, "(SELECT max(x) FROM t)":
+// the name DuckDB gives a select item that is a scalar subquery.
+std::string subquery_text(const Json& sublink, std::string_view sql);
+
+}  // namespace nimbus::analytics::sql
