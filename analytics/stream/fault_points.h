@@ -7,7 +7,7 @@
 //                                            state snapshot and commit
 //   NIMBUS_STREAM_FAULT=kill-in-snapshot:N   with batch N's snapshot written to its temporary file
 //                                            but not yet renamed
-// Unset (always, outside tests), a check costs one comparison.
+// Unset (always, outside tests), a check is one getenv. The parsing is runtime/fault_injection.h.
 #include <cstdint>
 
 #include "runtime/macros.h"

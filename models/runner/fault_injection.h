@@ -3,7 +3,7 @@
 // SIGKILL at a chosen point, so tests can check that a run resumes exactly after a crash there.
 //   NIMBUS_FAULT=kill-after-step:N       right after optimizer step N (between checkpoints)
 //   NIMBUS_FAULT=kill-in-checkpoint:N    halfway through writing the checkpoint of step N
-// Unset (always, outside tests), the checks cost one comparison.
+// Unset (always, outside tests), a check is one getenv. The parsing is runtime/fault_injection.h.
 #include <cstdint>
 #include <string_view>
 
