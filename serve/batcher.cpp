@@ -38,6 +38,20 @@ std::vector<float> Batcher::infer(std::vector<float> values, int64_t rows) {
   auto job = std::make_shared<Job>();
   job->values = std::move(values);
   job->rows = rows;
+  job->width = model_->input_width();
+  return enqueue(std::move(job));
+}
+
+std::vector<float> Batcher::infer_tokens(std::vector<int64_t> tokens, int64_t rows) {
+  auto job = std::make_shared<Job>();
+  job->width = rows > 0 ? static_cast<int64_t>(tokens.size()) / rows : 0;
+  job->tokens = std::move(tokens);
+  job->rows = rows;
+  return enqueue(std::move(job));
+}
+
+std::vector<float> Batcher::enqueue(std::shared_ptr<Job> job) {
+  const int64_t rows = job->rows;
   std::future<std::vector<float>> result = job->result.get_future();
   {
     std::lock_guard lock(mutex_);
@@ -66,12 +80,19 @@ void Batcher::work() {
     const auto deadline = queue_.front()->enqueued + delay;
     while (!stopping_ && queued_rows_ < options_.max_batch_size && std::chrono::steady_clock::now() < deadline)
       wake_.wait_until(lock, deadline);
-    std::vector<std::shared_ptr<Job>> batch;
-    int64_t rows = 0;
-    while (!queue_.empty() && (batch.empty() || rows + queue_.front()->rows <= options_.max_batch_size)) {
-      rows += queue_.front()->rows;
-      batch.push_back(std::move(queue_.front()));
-      queue_.pop_front();
+    // The oldest job, then every later one of its width that fits, in arrival order; jobs of other
+    // widths (token sequences of another length) keep their places for the next batches.
+    std::vector<std::shared_ptr<Job>> batch{std::move(queue_.front())};
+    queue_.pop_front();
+    int64_t rows = batch[0]->rows;
+    for (auto it = queue_.begin(); it != queue_.end() && rows < options_.max_batch_size;) {
+      if ((*it)->width == batch[0]->width && rows + (*it)->rows <= options_.max_batch_size) {
+        rows += (*it)->rows;
+        batch.push_back(std::move(*it));
+        it = queue_.erase(it);
+      } else {
+        ++it;
+      }
     }
     queued_rows_ -= rows;
     lock.unlock();
@@ -93,19 +114,29 @@ void Batcher::execute(std::vector<std::shared_ptr<Job>>& batch) {
   }
   try {
     std::vector<float> outputs;
-    if (batch.size() == 1) {
+    const int64_t width = batch[0]->width;  // every job of the batch has it
+    if (model_->takes_tokens()) {
+      if (batch.size() == 1) {
+        outputs = model_->run_tokens(batch[0]->tokens, rows);
+      } else {
+        std::vector<int64_t> tokens;
+        tokens.reserve(static_cast<size_t>(rows * width));
+        for (const auto& job : batch) tokens.insert(tokens.end(), job->tokens.begin(), job->tokens.end());
+        outputs = model_->run_tokens(tokens, rows);
+      }
+    } else if (batch.size() == 1) {
       outputs = model_->run(batch[0]->values, rows);
     } else {
       std::vector<float> inputs;
-      inputs.reserve(static_cast<size_t>(rows * model_->input_width()));
+      inputs.reserve(static_cast<size_t>(rows * width));
       for (const auto& job : batch) inputs.insert(inputs.end(), job->values.begin(), job->values.end());
       outputs = model_->run(inputs, rows);
     }
     metrics_.record_execution(rows, microseconds_since(start));
-    const int64_t width = model_->output_width();
+    const int64_t output_width = model_->output_width();
     auto next = outputs.begin();
     for (const auto& job : batch) {
-      const auto end = next + job->rows * width;
+      const auto end = next + job->rows * output_width;
       job->result.set_value(std::vector<float>(next, end));
       next = end;
     }

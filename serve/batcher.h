@@ -9,10 +9,12 @@
 // with the load by themselves, and a lone request is not held back (on 2 cores a 500 us delay
 // cut the digits mlp from ~11000 to ~1500 requests/s on one connection:
 // bench/results/serve-load-*). Rows are independent in every served model (evaluation mode, no
-// batch statistics), so each request gets the answer it would get alone. The queue holds at most max_queue_requests; past that a request is refused
-// with 503 at once instead of waiting without bound. A request waiting longer than its timeout is
-// answered 503; its rows may still run, and the result is dropped. Stopping refuses new requests
-// and finishes the queued ones. The batch runs on the worker thread, with compute_threads OpenMP
+// batch statistics), so each request gets the answer it would get alone. Token models batch only
+// sequences of one length (no padding): a batch takes the oldest request and the queued ones of
+// its length, in arrival order, and leaves the others for the next batches. The queue holds at
+// most max_queue_requests; past that a request is refused with 503 at once instead of waiting
+// without bound. A request waiting longer than its timeout is answered 503; its rows may still
+// run, and the result is dropped. Stopping refuses new requests and finishes the queued ones. The batch runs on the worker thread, with compute_threads OpenMP
 // threads, holding the lock of its device shared by every batcher there (Note [Thread budget] in
 // compute_threads.h).
 #include <chrono>
@@ -53,17 +55,23 @@ class NIMBUS_API Batcher {
   // done; throws HttpError: 503 when the queue is full, the server is stopping or the timeout
   // passed, 500 when the model failed.
   std::vector<float> infer(std::vector<float> values, int64_t rows);
+  // Token models: `rows` sequences of equal length (ids already checked against the vocabulary);
+  // returns their next-token logits (ServedModel::run_tokens). Errors as infer().
+  std::vector<float> infer_tokens(std::vector<int64_t> tokens, int64_t rows);
   // Refuses new requests, runs the queued ones, and joins the worker.
   void stop();
 
  private:
   struct Job {
     std::vector<float> values;
+    std::vector<int64_t> tokens;  // instead of values, for token models
     int64_t rows = 0;
+    int64_t width = 0;            // values (or ids) per row: jobs batch together only when equal
     std::chrono::steady_clock::time_point enqueued;
     std::promise<std::vector<float>> result;
   };
 
+  std::vector<float> enqueue(std::shared_ptr<Job> job);
   void work();
   void execute(std::vector<std::shared_ptr<Job>>& batch);
 

@@ -167,12 +167,17 @@ struct InferenceServer::Impl {
       else
         for (const int64_t n : repository.versions(v.model)) versions.push_back(std::to_string(n));
       const ModelMetadata& m = v.served->metadata();
-      res.set_content(dump({{"name", v.model},
-                            {"versions", versions},
-                            {"platform", m.platform},
-                            {"inputs", tensor_specs_json(m.inputs)},
-                            {"outputs", tensor_specs_json(m.outputs)}}),
-                      kJson);
+      nlohmann::json answer = {{"name", v.model},
+                               {"versions", versions},
+                               {"platform", m.platform},
+                               {"inputs", tensor_specs_json(m.inputs)},
+                               {"outputs", tensor_specs_json(m.outputs)}};
+      // What KServe's shapes cannot say: the vocabulary and the longest sequence (Note [Token model]).
+      if (m.tokens)
+        answer["parameters"] = {{"vocabulary", vocabulary_to_latin1_utf8(m.tokens->vocabulary)},
+                                {"vocabulary_size", static_cast<int64_t>(m.tokens->vocabulary.size())},
+                                {"max_sequence_length", m.tokens->max_sequence_length}};
+      res.set_content(dump(answer), kJson);
     }));
     http.Post(std::string(kModelPath) + "/infer", guarded([this](const httplib::Request& req, httplib::Response& res) {
       const ModelVersion& v = repository.find(req.matches.str(1), req.matches.str(2));
@@ -181,7 +186,9 @@ struct InferenceServer::Impl {
         InferRequest request = parse_infer_request(req.body);
         const ServedModel& model = *v.served;
         const int64_t rows = validate_infer_request(request, model.metadata());
-        const std::vector<float> outputs = s.batcher->infer(std::move(request.inputs[0].data), rows);
+        InferInput& input = request.inputs[0];
+        const std::vector<float> outputs = model.takes_tokens() ? s.batcher->infer_tokens(std::move(input.ints), rows)
+                                                                : s.batcher->infer(std::move(input.data), rows);
         res.set_content(infer_response_json(v.model, v.version, request.id, model.metadata().outputs[0], rows, outputs), kJson);
         s.metrics->success.fetch_add(1, std::memory_order_relaxed);
       } catch (...) {

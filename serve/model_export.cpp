@@ -32,6 +32,11 @@ models::RunConfig serving_config(const models::RunConfig& trained) {
   stand_in.dataset = std::string_view("synthetic");
   stand_in.input_shape = trained.model.input_shape;
   stand_in.classes = trained.model.classes;
+  if (trained.model.kind == "gpt") {
+    // Token sequences over the vocabulary, as long as the model's context: the longest it serves.
+    stand_in.synthetic_kind = std::string_view("tokens");
+    stand_in.context = trained.model.context;
+  }
   config.data = std::move(stand_in);
   config.checkpoint.dir.assign(1, '.');
   return config;
@@ -40,11 +45,19 @@ models::RunConfig serving_config(const models::RunConfig& trained) {
 ModelMetadata serving_metadata(const models::LoadedRun& run) {
   const models::ModelSpec& spec = run.config.model;
   ModelMetadata metadata;
+  metadata.trained_steps = run.step;
+  if (spec.kind == "gpt") {
+    // Note [Token model] in model_metadata.h: ids of any length up to the context in, the next
+    // token's logits out.
+    metadata.inputs.push_back({"tokens", "INT64", {-1, -1}});
+    metadata.outputs.push_back({"logits", "FP32", {-1, spec.classes}});
+    metadata.tokens = TokenModel{run.data.vocabulary->symbols(), spec.context};
+    return metadata;
+  }
   metadata.inputs.push_back({"input", "FP32", {-1, shape_numel(spec.input_shape)}});
   metadata.outputs.push_back({"logits", "FP32", {-1, spec.classes}});
   // As models/runner/predict_inputs.cpp prepares rows: digits pixels are divided by 16.
   metadata.input_scale = run.config.data.dataset == "digits" ? 1.0f / 16.0f : 1.0f;
-  metadata.trained_steps = run.step;
   return metadata;
 }
 
@@ -68,8 +81,10 @@ void export_run(const std::string& run_dir, const std::string& version_dir, cons
                  "' exists and is not a folder");
 
   const models::LoadedRun run = models::load_run(run_dir, "cpu");
-  NIMBUS_CHECK_T(ConfigError, run.config.model.kind != "gpt", "export: the run '", run_dir,
-                 "' holds a gpt language model; serving takes classifiers (mlp, cnn, resnet) for now");
+  // Clients need the characters behind the ids; only text data has them.
+  NIMBUS_CHECK_T(ConfigError, run.config.model.kind != "gpt" || run.data.vocabulary.has_value(), "export: the run '",
+                 run_dir, "' holds a gpt trained on ", run.config.data.dataset,
+                 " tokens, which have no vocabulary; serving takes language models trained on text (data.dataset: text)");
 
   fs::create_directories(destination.parent_path(), error);
   NIMBUS_CHECK_T(IOError, !error, "export: cannot create '", destination.parent_path().string(), "': ",

@@ -6,12 +6,14 @@
 //                        synthetic stand-in with the run's input shape and class count, so the
 //                        file loads with the ordinary config loader without the training data
 //   weights.safetensors  the model's parameters and buffers, by module name (no optimizer state)
-//   metadata.json        inputs and outputs as KServe v2 tensors, and the input preprocessing
-//                        (serve/model_metadata.h)
-// Inputs are one flat row of values per example (FP32 [-1, 64] for digits, whatever the model's
-// own example shape), as `nimbus predict` reads them. The version folder is written beside its
-// final place under a hidden name and renamed into place, so a server scanning the repository never
-// sees half an export. Token models (gpt) are not exported yet.
+//   metadata.json        inputs and outputs as KServe v2 tensors, the input preprocessing, and
+//                        for a gpt its vocabulary and longest sequence (serve/model_metadata.h)
+// Classifier inputs are one flat row of values per example (FP32 [-1, 64] for digits, whatever the
+// model's own example shape), as `nimbus predict` reads them. A gpt trained on text takes token ids
+// and returns the next token's logits; its metadata carries the vocabulary (Note [Token model] in
+// model_metadata.h), and its data section is synthetic tokens of the model's context. The version
+// folder is written beside its final place under a hidden name and renamed into place, so a
+// server scanning the repository never sees half an export.
 #include <string>
 
 #include "runtime/macros.h"

@@ -22,20 +22,31 @@ std::shared_ptr<ServedModel> ServedModel::load(const std::string& version_dir, D
   const std::string metadata_path = (folder / "metadata.json").string();
   model->metadata_ = parse_metadata_json(analytics::read_file_bytes(metadata_path), metadata_path);
 
-  // The model section is the run's; the synthetic data section carries its input shape and classes.
+  // The model section is the run's; the synthetic data section carries its input shape and classes
+  // (for a gpt: synthetic tokens of the model's context over its vocabulary).
   const models::RunConfig config = models::load_run_config((folder / "config.yaml").string());
   models::ModelSpec spec = config.model;
-  spec.input_shape = config.data.input_shape;
+  const bool gpt = spec.kind == "gpt";
+  spec.input_shape = gpt ? std::vector<int64_t>{config.data.context} : config.data.input_shape;
   spec.classes = config.data.classes;
   models::validate_model_spec(spec);
   model->example_shape_ = spec.input_shape;
   model->input_width_ = shape_numel(spec.input_shape);
   model->output_width_ = spec.classes;
-  const TensorSpec& input = model->metadata_.inputs.at(0);
-  NIMBUS_CHECK_T(ParseError, model->metadata_.inputs.size() == 1 && input.shape.size() == 2 &&
-                                 input.shape[1] == model->input_width_ && input.datatype == "FP32",
-                 metadata_path, ": expected one FP32 input of shape [-1, ", model->input_width_,
-                 "] for this model, as nimbus export writes");
+  const ModelMetadata& m = model->metadata_;
+  if (gpt) {
+    const bool fits = m.inputs.size() == 1 && m.inputs[0].datatype == "INT64" && m.inputs[0].shape == std::vector<int64_t>{-1, -1} &&
+                      m.tokens && static_cast<int64_t>(m.tokens->vocabulary.size()) == spec.classes &&
+                      m.tokens->max_sequence_length == spec.context;
+    NIMBUS_CHECK_T(ParseError, fits, metadata_path, ": expected one INT64 input of shape [-1, -1] and parameters with a vocabulary of ",
+                   spec.classes, " and max_sequence_length ", spec.context, " for this gpt, as nimbus export writes");
+  } else {
+    const TensorSpec& input = m.inputs.at(0);
+    NIMBUS_CHECK_T(ParseError, m.inputs.size() == 1 && input.shape.size() == 2 && input.shape[1] == model->input_width_ &&
+                                   input.datatype == "FP32" && !m.tokens,
+                   metadata_path, ": expected one FP32 input of shape [-1, ", model->input_width_,
+                   "] for this model, as nimbus export writes");
+  }
 
   Generator init(config.seed);
   model->dropout_ = std::make_unique<Generator>(config.seed);
@@ -49,6 +60,7 @@ std::shared_ptr<ServedModel> ServedModel::load(const std::string& version_dir, D
 }
 
 std::vector<float> ServedModel::run(const std::vector<float>& values, int64_t rows) {
+  NIMBUS_CHECK_T(ShapeError, !takes_tokens(), "run: this model takes token ids (run_tokens), not FP32 rows");
   NIMBUS_CHECK_T(ShapeError, static_cast<int64_t>(values.size()) == rows * input_width_, "run: ", values.size(),
                  " values are not ", rows, " rows of ", input_width_);
   std::vector<float> prepared = values;
@@ -61,6 +73,17 @@ std::vector<float> ServedModel::run(const std::vector<float>& values, int64_t ro
   const Tensor inputs = from_vector(prepared, shape).to(device_);
   const Tensor logits = (*module_)(autograd::Variable(inputs)).data();
   return logits.to(Device::cpu()).to_vector<float>();
+}
+
+std::vector<float> ServedModel::run_tokens(const std::vector<int64_t>& tokens, int64_t rows) {
+  NIMBUS_CHECK_T(ShapeError, takes_tokens(), "run_tokens: this model takes FP32 rows, not token ids");
+  NIMBUS_CHECK_T(ShapeError, rows > 0 && !tokens.empty() && static_cast<int64_t>(tokens.size()) % rows == 0, "run_tokens: ",
+                 tokens.size(), " ids are not ", rows, " sequences of one length");
+  const int64_t length = static_cast<int64_t>(tokens.size()) / rows;
+  autograd::NoGradGuard no_grad;
+  const Tensor inputs = from_vector(tokens, {rows, length}).to(device_);
+  const Tensor logits = (*module_)(autograd::Variable(inputs)).data();  // [rows, length, vocab]
+  return logits.select(1, length - 1).contiguous().to(Device::cpu()).to_vector<float>();
 }
 
 }  // namespace nimbus::serve

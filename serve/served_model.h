@@ -21,14 +21,22 @@ class NIMBUS_API ServedModel {
 
   const ModelMetadata& metadata() const { return metadata_; }
   Device device() const { return device_; }
-  // Values per example: the product of the input shape after its batch dimension.
+  // A language model taking token ids (Note [Token model] in model_metadata.h): use run_tokens.
+  bool takes_tokens() const { return metadata_.tokens.has_value(); }
+  // Values per example: the product of the input shape after its batch dimension (for a token
+  // model, the longest sequence it takes).
   int64_t input_width() const { return input_width_; }
+  // Outputs per example: the classes, or for a token model the vocabulary size.
   int64_t output_width() const { return output_width_; }
 
   // Runs `rows` examples given as raw input values (rows * input_width(), row-major; the
   // preprocessing of the metadata is applied here) and returns rows * output_width() logits.
   // One caller at a time: the batcher owns the model while it runs.
   std::vector<float> run(const std::vector<float>& values, int64_t rows);
+  // Token models: runs `rows` sequences of equal length (row-major ids, checked by the caller to
+  // be in the vocabulary) and returns rows * output_width() next-token logits, those of each
+  // sequence's last position. One caller at a time, as run().
+  std::vector<float> run_tokens(const std::vector<int64_t>& tokens, int64_t rows);
 
  private:
   ServedModel() = default;

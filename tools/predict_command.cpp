@@ -2,7 +2,9 @@
 // predictions of a run's newest checkpoint for the examples in a CSV file
 // (models/runner/predict_inputs.h), one output row per input row, on stdout.
 // For a language model: `nimbus predict RUN_DIR --prompt TEXT [--tokens N] [--temperature T]
-// [--seed S]` writes the prompt and its continuation.
+// [--seed S]` writes the prompt and its continuation; with --output logits|probs|class it writes
+// instead the next character's values after the prompt (its last context characters), one row, as
+// a served gpt answers for the same ids (Note [Token model] in serve/model_metadata.h).
 #include <iostream>
 #include <optional>
 #include <nlohmann/json.hpp>
@@ -24,6 +26,7 @@ struct PredictCommandOptions {
   std::string run_dir, input, output = "class", format = "csv", device;
   int64_t batch_size = 256;
   std::optional<std::string> prompt;
+  bool output_given = false;  // --output on the command line: with --prompt, no sampling
   models::SampleOptions sample;
 };
 
@@ -61,6 +64,21 @@ void generate_text(models::LoadedRun& run, const PredictCommandOptions& options)
             << "\n";
 }
 
+// The next character's logits, probabilities or id after the prompt: the model's last position.
+void predict_next_token(models::LoadedRun& run, const PredictCommandOptions& options) {
+  std::vector<int64_t> ids = run.data.vocabulary->encode(*options.prompt);  // names unknown characters
+  NIMBUS_CHECK_T(ConfigError, !ids.empty(), "predict: --output with --prompt needs at least one character of prompt");
+  const int64_t context = run.config.model.context;
+  if (static_cast<int64_t>(ids.size()) > context) ids.erase(ids.begin(), ids.end() - context);
+  const auto length = static_cast<int64_t>(ids.size());
+  autograd::NoGradGuard no_grad;
+  const Tensor logits = (*run.model)(autograd::Variable(from_vector(ids, {1, length}).to(run.device))).data();
+  const Tensor last = logits.select(1, length - 1).contiguous();  // [1, vocab]
+  if (options.output == "logits") print(last, options.format);
+  else if (options.output == "probs") print(softmax(last, 1), options.format);
+  else print(argmax(last, 1), options.format);
+}
+
 void predict_rows(models::LoadedRun& run, const PredictCommandOptions& options) {
   NIMBUS_CHECK_T(ConfigError, !options.input.empty(), "predict: --input FILE.csv is required",
                  run.data.vocabulary ? " (or --prompt TEXT, for this language model)" : "");
@@ -84,7 +102,7 @@ void add_predict_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("predict", "Predict with a trained run's newest checkpoint");
   cmd->add_option("run_dir", options.run_dir, "The run directory (checkpoint.dir of the run's config)")->required();
   cmd->add_option("--input", options.input, "Classifiers: CSV file of examples, one per line");
-  cmd->add_option("--output", options.output, "logits, probs or class")
+  cmd->add_option("--output", options.output, "logits, probs or class (with --prompt: of the next character)")
       ->check(CLI::IsMember({"logits", "probs", "class"}));
   cmd->add_option("--format", options.format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
   cmd->add_option("--device", options.device, "auto, cpu, cuda or cuda:N");
@@ -93,10 +111,19 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--temperature", options.sample.temperature, "Language models: sampling temperature (> 0)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", options.sample.seed, "Language models: the sampling seed");
-  cmd->callback([] {
+  cmd->callback([cmd] {
+    options.output_given = cmd->count("--output") > 0;
     models::LoadedRun run = models::load_run(options.run_dir, options.device);
-    if (options.prompt) generate_text(run, options);
-    else predict_rows(run, options);
+    if (options.prompt && options.output_given) {
+      NIMBUS_CHECK_T(ConfigError, run.data.vocabulary.has_value(),
+                     "predict: --prompt needs a run trained on text (data.dataset: text); this one uses ",
+                     run.config.data.dataset);
+      predict_next_token(run, options);
+    } else if (options.prompt) {
+      generate_text(run, options);
+    } else {
+      predict_rows(run, options);
+    }
   });
 }
 
