@@ -43,6 +43,16 @@ std::vector<float> Batcher::infer(std::vector<float> values, int64_t rows) {
 }
 
 std::vector<float> Batcher::infer_tokens(std::vector<int64_t> tokens, int64_t rows) {
+  // A transformer's activations grow with rows x length x width in every layer: one request of
+  // millions of short sequences would exhaust memory and take the server down. Token requests are
+  // therefore held to one batch's worth of sequences (classifier rows stay unbounded: their
+  // memory is a few floats per row).
+  if (rows > options_.max_batch_size)
+    throw HttpError(400, std::string("a token request may hold at most max_batch_size = ")
+                             .append(std::to_string(options_.max_batch_size))
+                             .append(" sequences, got ")
+                             .append(std::to_string(rows))
+                             .append("; split it into several requests"));
   auto job = std::make_shared<Job>();
   job->width = rows > 0 ? static_cast<int64_t>(tokens.size()) / rows : 0;
   job->tokens = std::move(tokens);

@@ -31,7 +31,7 @@ prompt="ROMEO:"
 "$nimbus" predict "$work/run" --prompt "$prompt" --output class >"$work/expected_class.txt" 2>"$work/err" ||
   fail "predict --output class failed: $(cat "$work/err")"
 
-"$nimbus" serve --models "$work/repo" --port 0 --max-queue-delay-us 20000 2>"$work/serve.err" &
+"$nimbus" serve --models "$work/repo" --port 0 --max-queue-delay-us 20000 --max-batch-size 32 2>"$work/serve.err" &
 server_pid=$!
 port=""
 for _ in $(seq 100); do
@@ -123,6 +123,7 @@ expect_400([-1], "INT32", "token id -1 at [0, 0] is outside the vocabulary [0, 6
 expect_400([0] * 17, "INT64", "sequence length 17 exceeds the model's maximum of 16")
 expect_400([0, 1], "FP32", "datatype FP32 does not match the model's INT64 (or INT32)")
 expect_400([0, 1.5], "INT64", "data must hold integers for INT64, found 1.5")
+expect_400([[0]] * 33, "INT64", "a token request may hold at most max_batch_size = 32 sequences, got 33")
 status, _ = call("GET", "/v2/health/live")
 check(status == 200, "the server went down")
 print("PASS: gpt metadata, logits equal to predict, INT32, batching by length, greedy decoding, errors")

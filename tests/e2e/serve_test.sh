@@ -182,7 +182,10 @@ def connect_and_ask():
 threads = [threading.Thread(target=connect_and_ask) for _ in range(64)]
 for t in threads: t.start()
 for t in threads: t.join()
-check(len(waits) == 64 and max(waits) < 0.9, f"simultaneous connections waited up to {max(waits):.2f} s")
+# An overflowing listen backlog shows as connects retried after 1 s (most of the 64 with the old
+# backlog of 5); a busy machine may delay a few by that much, but not many.
+slow = sum(w >= 1.0 for w in waits)
+check(len(waits) == 64 and slow <= 4, f"{slow} of 64 simultaneous connections waited 1 s or more (max {max(waits):.2f} s)")
 
 # Bad requests: the right status and a message naming the problem.
 expect("POST", "/v2/models/digits/infer", 400, "malformed JSON", '{"inputs": [', raw=True)

@@ -20,10 +20,10 @@ TEST(ThreadBudget, ComputeThreadsAreSetPerThread) {
   ASSERT_GE(outside, 1);
   int inside = 0;
   std::thread([&] {
-    set_compute_threads(1);
+    set_compute_threads(outside + 1);  // differs from the default, so the check can fail
     inside = default_compute_threads();
   }).join();
-  EXPECT_EQ(inside, 1);
+  EXPECT_EQ(inside, outside + 1);
   EXPECT_EQ(default_compute_threads(), outside) << "another thread's setting leaked into this one";
 }
 
