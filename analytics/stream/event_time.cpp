@@ -53,11 +53,12 @@ std::vector<int64_t> event_times_us(const Column& column, TimeFormat format) {
                      : (column.type() == DataType::int64 || column.type() == DataType::int32),
                  "stream: the time column is ", data_type_name(column.type()), ", but time format '",
                  time_format_name(format), "' needs ", iso ? "timestamps" : "integers");
-  auto convert = [&](int64_t v, int64_t row) {
+  // A time that does not fit in microseconds is no usable time: the row is dropped and counted
+  // like a missing one (throwing would fail the batch again on every restart, its offsets being
+  // logged already).
+  auto convert = [&](int64_t v, int64_t) {
     int64_t micros = 0;
-    NIMBUS_CHECK_T(ParseError, !__builtin_mul_overflow(v, unit, &micros) && micros != kNoTime, "stream: time value ",
-                   v, " (row ", row + 1, " of the batch) is out of range in ", time_format_name(format));
-    return micros;
+    return __builtin_mul_overflow(v, unit, &micros) ? kNoTime : micros;
   };
   if (column.type() == DataType::int32) {
     const int32_t* v = column.values<int32_t>();

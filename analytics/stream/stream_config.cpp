@@ -148,7 +148,9 @@ std::string StreamConfig::description() const {
     << " mode=" << (query.mode == OutputMode::append ? "append" : "update") << " keys=";
   for (const auto& k : query.keys) d << k << ",";
   d << " aggregates=";
-  for (const auto& a : query.aggregates) d << stream_aggregate_name(a.function) << "(" << a.input << ")->" << a.output << ",";
+  // The input's number type too: a snapshot's accumulators are read as integers or floats by it.
+  for (const auto& a : query.aggregates)
+    d << stream_aggregate_name(a.function) << (a.integer ? ":int" : "") << "(" << a.input << ")->" << a.output << ",";
   d << " where=" << (query.where_expr ? query.where_expr->to_sql() : query.where) << "\n";
   return d.str();
 }

@@ -132,8 +132,11 @@ RunSummary StreamEngine::run(const RunOptions& options) {
       count(run_batch(batch, log_.read_offsets(batch), true, options.progress));
     } else {
       // Its rows were only in memory: the batch is lost (at-most-once), and recorded as skipped.
+      // Whatever it wrote goes too: the windows it closed are still open in the last committed
+      // state, and a later batch emits them, so a file left behind would show them twice.
       if (options.progress != nullptr)
         *options.progress << "stream: batch " << batch << " was not committed and the source cannot replay it; skipped\n";
+      sink_->discard(batch);
       log_.write_state(batch, aggregator_.snapshot());
       log_.write_commit(batch, nlohmann::json{{"batch", batch}, {"skipped", true}}.dump());
     }

@@ -16,7 +16,7 @@
 // the restart, the sink files an uninterrupted run writes: in append mode every window appears
 // exactly once. This holds for replayable sources (directory, file) with the CSV file sink. The
 // stdout sink prints a re-run batch again (at-least-once); the socket source cannot re-read a batch,
-// so a restart skips the one in flight (at-most-once).
+// so a restart skips the one in flight (at-most-once for its rows) and takes back its file output.
 #include <atomic>
 #include <cstdint>
 #include <memory>

@@ -32,6 +32,12 @@ class CsvFileSink final : public StreamSink {
     if (rows.num_rows() == 0) return;
     write_file_atomically((fs::path(folder_) / sink_file_name(batch)).string(), to_csv_text(rows));
   }
+  void discard(int64_t batch) override {
+    std::error_code error;
+    fs::remove(fs::path(folder_) / sink_file_name(batch), error);
+    NIMBUS_CHECK_T(IOError, !error, "stream: cannot remove the output of batch ", batch, " in '", folder_, "': ",
+                   error.message());
+  }
   bool idempotent() const override { return true; }
   std::string describe() const override {
     std::string d = "csv ";
@@ -50,6 +56,7 @@ class StdoutSink final : public StreamSink {
     write_csv(rows, std::cout);
     std::cout.flush();
   }
+  void discard(int64_t) override {}  // printed is printed
   bool idempotent() const override { return false; }
   std::string describe() const override { return "stdout"; }
 };

@@ -19,6 +19,9 @@ class NIMBUS_API StreamSink {
   virtual ~StreamSink() = default;
   // Writes the rows of batch `batch` (nothing for a batch without rows).
   virtual void write(int64_t batch, const Table& rows) = 0;
+  // Takes back what batch `batch` wrote, where the sink can (the CSV file sink removes its file;
+  // stdout cannot): a batch that is skipped rather than re-run after a crash leaves no output.
+  virtual void discard(int64_t batch) = 0;
   // True when writing a batch twice leaves one copy (the sink is idempotent per batch).
   virtual bool idempotent() const = 0;
   virtual std::string describe() const = 0;

@@ -69,7 +69,9 @@ std::map<std::string, DataType> WindowAggregator::required_column_types() const 
   types[query_.time_column] = time_column_type(query_.time_format);
   for (const auto& k : query_.keys) types[k] = DataType::string;
   for (const auto& a : query_.aggregates) {
-    if (a.input.empty()) continue;
+    // count(column) counts non-NULL values of any type: its column keeps the schema's (or the
+    // inferred) type, so a text column is counted, not parsed as a number.
+    if (a.input.empty() || a.function == StreamAggregate::count) continue;
     const DataType t = a.integer ? DataType::int64 : DataType::float64;
     const auto [it, inserted] = types.emplace(a.input, t);
     NIMBUS_CHECK_T(ConfigError, inserted || it->second == t, "stream: column '", a.input,

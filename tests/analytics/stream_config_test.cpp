@@ -65,6 +65,25 @@ TEST(StreamConfig, ReadsEveryKey) {
   EXPECT_EQ(c.csv.column_types.at("price"), DataType::float64);
 }
 
+// A checkpoint written under one config is refused under another: the description must change
+// with the number type of an aggregate's input, which decides how its snapshot is read.
+TEST(StreamConfig, DescriptionNamesTheAggregateInputsNumberType) {
+  std::string as_float = kStructured;
+  as_float.replace(as_float.find("schema: {qty: int64}"), std::string("schema: {qty: int64}").size(),
+                   "schema: {qty: float64}");
+  EXPECT_NE(parse_stream_config(kStructured, "s.yaml", "").description(),
+            parse_stream_config(as_float, "s.yaml", "").description());
+}
+
+// count(column) counts values of any type: its column is not forced to a number type.
+TEST(StreamConfig, CountOfATextColumnKeepsItsType) {
+  std::string yaml = kStructured;
+  yaml.replace(yaml.find("- {function: count}"), std::string("- {function: count}").size(),
+               "- {function: count, column: note}");
+  const StreamConfig c = parse_stream_config(yaml, "s.yaml", "");
+  EXPECT_EQ(c.csv.column_types.count("note"), 0u);
+}
+
 TEST(StreamConfig, SqlFormMatchesTheStructuredForm) {
   std::string yaml = kStructured;
   const size_t query = yaml.find("window:"), end = yaml.find("output_mode");
