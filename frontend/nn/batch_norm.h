@@ -14,6 +14,9 @@ class NIMBUS_API BatchNorm : public Module {
             TensorOptions options = {});
   Variable forward(const Variable& x) override;
 
+ protected:
+  bool computes_in_f32() const override { return true; }  // 16-bit inputs are normalized in f32
+
  private:
   int64_t num_features_;
   int spatial_dims_;

@@ -53,6 +53,17 @@ void Module::assign_parameters(const std::vector<Variable>& values, size_t& next
   for (auto& [name, m] : submodules_) m->assign_parameters(values, next);
 }
 
+void Module::collect_f32_flags(std::vector<bool>& out) const {
+  out.insert(out.end(), parameters_.size(), computes_in_f32());
+  for (const auto& [name, m] : submodules_) m->collect_f32_flags(out);
+}
+
+std::vector<bool> Module::f32_parameters() const {
+  std::vector<bool> out;
+  collect_f32_flags(out);
+  return out;
+}
+
 void Module::set_parameters(const std::vector<Variable>& values) {
   const size_t count = named_parameters().size();
   NIMBUS_CHECK(values.size() == count, "set_parameters: the module has ", count, " parameters, got ", values.size(),

@@ -35,6 +35,9 @@ class NIMBUS_API Module {
   // training (models/runner/mixed_precision.h) puts low-precision casts of the f32 parameters there
   // for one step, then the f32 ones back.
   void set_parameters(const std::vector<Variable>& values);
+  // For each parameter, in the order of parameters(): whether its layer computes in f32 whatever
+  // its input's dtype (batch norm), so mixed-precision training leaves it f32.
+  std::vector<bool> f32_parameters() const;
 
   // Parameters and buffers, by name (PyTorch's layout: Linear.weight is [out, in]).
   StateDict state_dict() const;
@@ -52,6 +55,8 @@ class NIMBUS_API Module {
 
  protected:
   Module() = default;
+  // Layers that compute in f32 for 16-bit inputs say so (see f32_parameters).
+  virtual bool computes_in_f32() const { return false; }
   Variable& register_parameter(std::string name, Tensor value);
   Tensor& register_buffer(std::string name, Tensor value);
   template <typename M>
@@ -66,6 +71,7 @@ class NIMBUS_API Module {
   void collect_buffers(const std::string& prefix, std::vector<std::pair<std::string, Tensor*>>& out);
   void assign_parameters(const std::vector<Variable>& values, size_t& next);
   void collect_buffers(const std::string& prefix, std::vector<std::pair<std::string, Tensor>>& out) const;
+  void collect_f32_flags(std::vector<bool>& out) const;
 
   // Registration order is kept (it is the order of parameters() and of saved files). A deque never
   // moves its elements when one is added, so the references register_* returns stay valid.

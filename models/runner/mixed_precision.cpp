@@ -29,9 +29,14 @@ DType compute_dtype(Precision precision) {
 
 LowPrecisionParameters::LowPrecisionParameters(nn::Module& model, DType dtype)
     : model_(model), masters_(model.parameters()) {
+  // Batch norm's scale and shift stay f32: it applies them in f32 anyway, so a 16-bit copy would
+  // only round them and send their gradients (sums over every pixel, times the loss scale) through
+  // f16, where they overflow.
+  const std::vector<bool> keep_f32 = model_.f32_parameters();
   std::vector<autograd::Variable> casts;
   casts.reserve(masters_.size());
-  for (const autograd::Variable& p : masters_) casts.push_back(autograd::to(p, dtype));
+  for (size_t i = 0; i < masters_.size(); ++i)
+    casts.push_back(keep_f32[i] ? masters_[i] : autograd::to(masters_[i], dtype));
   model_.set_parameters(casts);
 }
 

@@ -3,8 +3,8 @@
 //
 // Note [Mixed precision]: with bf16 or fp16 the parameters stay f32 (the masters: what the
 // optimizer updates, checkpoints store, and evaluation, prediction and export use). Each training
-// step puts a cast of every master to the 16-bit dtype into the model's parameter slots
-// (LowPrecisionParameters), casts floating inputs to it, runs the forward and backward in it, and
+// step puts a cast of every master (but batch norm's, which it applies in f32) to the 16-bit
+// dtype into the model's parameter slots (LowPrecisionParameters), casts floating inputs to it, runs the forward and backward in it, and
 // casts the logits to f32 before the loss, as torch.autocast does for softmax and cross-entropy.
 // The cast is differentiable (autograd::to), so each master receives its gradient as the f32 of
 // the 16-bit gradient, and the optimizer works in f32 as before. What the kernels already do in

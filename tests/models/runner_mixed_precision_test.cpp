@@ -53,6 +53,36 @@ TEST(MixedPrecision, CastIsDifferentiableAndHandsBackTheInputsDtype) {
   EXPECT_TRUE(autograd::to(x, DType::f32).same_as(x));
 }
 
+// Batch norm applies its scale and shift in f32 whatever its input's dtype: they stay f32 masters
+// (no 16-bit round trip, no f16 gradient), while the linear layer's become 16-bit casts.
+TEST(MixedPrecision, BatchNormParametersStayF32) {
+  struct Net : nn::Module {
+    std::shared_ptr<nn::Linear> fc;
+    std::shared_ptr<nn::BatchNorm1d> bn;
+    explicit Net(Generator& gen)
+        : fc(register_module("fc", std::make_shared<nn::Linear>(3, 4, gen))),
+          bn(register_module("bn", std::make_shared<nn::BatchNorm1d>(4))) {}
+    Variable forward(const Variable& x) override { return (*bn)((*fc)(x)); }
+  };
+  Generator gen(3);
+  Net net(gen);
+  EXPECT_EQ(net.f32_parameters(), (std::vector<bool>{false, false, true, true}));
+  const std::vector<Variable> masters = net.parameters();
+  const LowPrecisionParameters low(net, DType::f16);
+  const std::vector<Variable> now = net.parameters();
+  EXPECT_EQ(now[0].dtype(), DType::f16);
+  EXPECT_EQ(now[1].dtype(), DType::f16);
+  EXPECT_TRUE(now[2].same_as(masters[2]));
+  EXPECT_TRUE(now[3].same_as(masters[3]));
+  const Variable out = net(Variable(randn({8, 3}, {DType::f16}, gen)));
+  EXPECT_EQ(out.dtype(), DType::f16);
+  autograd::sum(autograd::to(out, DType::f32)).backward();
+  for (const Variable& m : masters) {
+    ASSERT_TRUE(m.grad().defined());
+    EXPECT_EQ(m.grad().dtype(), DType::f32);
+  }
+}
+
 TEST(MixedPrecision, ParameterCastsLastForTheScopeOnly) {
   Generator gen(2);
   nn::Linear layer(3, 2, gen);
