@@ -5,10 +5,9 @@
 // with that device made current for the call, and checks the launch. Nothing waits for the GPU:
 // ordering against other work is the stream's job, as on the CPU it is program order.
 //
-// Verification status: these kernels compile for sm_90 in CI, but CI has no GPU. Their parity with
-// the CPU kernels is checked by tests/gpu/ops_parity_test.cpp, which runs only where a device is
-// present; until it has passed on a real GPU, treat a result that differs from the CPU as a bug
-// here, not there.
+// Verification: CI compiles these kernels for sm_90 but has no GPU. Their parity with the CPU
+// kernels is checked by tests/gpu/ (one test per op and dtype), which runs where a device is
+// present: `make gpu-check` on a GPU host (docs/GPU.md; H200 results in bench/results/gpu-*.md).
 #include <cuda_runtime_api.h>
 
 #include "kernels/dispatch.h"

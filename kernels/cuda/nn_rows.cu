@@ -7,7 +7,8 @@
 //   row for n <= 1024 (the row in registers), a block per row beyond (the row staged in shared
 //   memory with 16-byte loads when it fits). Their reductions combine per-thread partials in a
 //   fixed order, so results are deterministic; they use the CPU's formulas and exp
-//   (kernels/functors/row_ops.h) and differ from it only in the order of the sums.
+//   (kernels/functors/row_ops.h) and differ from it only in the order of the sums (and, for
+//   layer norm's moments, which the CPU sums in double, in their precision).
 // - Strided rows (inner > 1) keep one row per thread through the single-source row functions of
 //   row_ops.h that the CPU runs, so the two devices do the same arithmetic in the same order (up
 //   to the compilers' contraction of a * b + c into one fused multiply-add). Adjacent threads

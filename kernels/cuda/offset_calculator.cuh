@@ -46,14 +46,6 @@ struct OffsetCalculator {
     }
   }
 
-  bool contiguous() const {
-    if (ndim > 1) return false;
-    if (ndim == 0) return true;
-    for (int i = 0; i < N; ++i)
-      if (stride[i][0] != 1) return false;
-    return true;
-  }
-
   // One dim (or none) after merging: operand i's element k sits at k * linear_stride(i). Covers
   // dense operands (1), broadcast scalars (0) and evenly strided views.
   bool linear() const { return ndim <= 1; }

@@ -438,18 +438,24 @@ TEST(CudaKernels, ReductionsAreDeterministic) {
 TEST(CudaKernels, MissingKernelsNameTheOpAndDevice) {
   NIMBUS_REQUIRE_GPU();
   const KernelTable full = kernels_for(gpu());
-  KernelTable without_conv = full;
-  without_conv.conv2d = nullptr;
-  register_kernels(DeviceType::cuda, without_conv);
   const Tensor x = zeros({1, 1, 4, 4}, {DType::f32, gpu()});
   const Tensor w = zeros({1, 1, 3, 3}, {DType::f32, gpu()});
   std::string message;
-  try {
-    conv2d(x, w);
-  } catch (const DeviceError& e) {
-    message = e.what();
+  {
+    // Puts the full table back however the block is left, so later tests see every kernel.
+    struct Restore {
+      const KernelTable& table;
+      ~Restore() { register_kernels(DeviceType::cuda, table); }
+    } restore{full};
+    KernelTable without_conv = full;
+    without_conv.conv2d = nullptr;
+    register_kernels(DeviceType::cuda, without_conv);
+    try {
+      conv2d(x, w);
+    } catch (const DeviceError& e) {
+      message = e.what();
+    }
   }
-  register_kernels(DeviceType::cuda, full);
   EXPECT_NE(message.find("conv2d"), std::string::npos) << "got: " << message;
   EXPECT_NE(message.find("not implemented on cuda:0"), std::string::npos) << "got: " << message;
   EXPECT_NO_THROW(conv2d(x, w));  // the full table is back

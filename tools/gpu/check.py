@@ -51,14 +51,16 @@ EXAMPLES = [("digits_mlp.yaml", []), ("digits_cnn.yaml", []), ("digits_resnet.ya
 
 
 def run(cmd, env, timeout, log):
-    """(return code, stdout) of cmd; stdout and stderr go to the log too. Never raises."""
+    """(return code, stdout, stderr) of cmd; both also go to the log. Never raises."""
     started = time.time()
     try:
         p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
         code, out, err = p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired as e:
-        code, out, err = 124, e.stdout or "", (e.stderr or "") + "\n(timed out after %ds)" % timeout
-        out, err = (out.decode() if isinstance(out, bytes) else out), (err.decode() if isinstance(err, bytes) else err)
+        # The partial output comes as bytes even with text=True.
+        def text(b):
+            return b.decode(errors="replace") if isinstance(b, bytes) else (b or "")
+        code, out, err = 124, text(e.stdout), text(e.stderr) + "\n(timed out after %ds)" % timeout
     except OSError as e:
         code, out, err = 127, "", str(e)
     log.write("$ %s\n# exit %d after %.1fs\n%s\n%s\n" % (" ".join(cmd), code, time.time() - started, out, err))

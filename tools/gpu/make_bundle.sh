@@ -5,7 +5,7 @@
 # (yaml-cpp, libpg_query, simdjson, cpp-httplib, OpenSSL, zlib, libgomp). Left out on purpose:
 #  - the C library family (glibc, libstdc++, libgcc_s): every host has them, and a newer one serves;
 #  - cuBLAS and the CUDA runtime: they come from the host's toolkit or its Python `nvidia`
-#    packages (tools/gpu/check.sh finds them), and they are hundreds of megabytes;
+#    packages (tools/gpu/check.py finds them), and they are hundreds of megabytes;
 #  - OpenBLAS (36 MB): the CPU side of the parity tests falls back to the built-in GEMM.
 # Usage: make_bundle.sh BUILD_DIR BUNDLE_DIR    (BUILD_DIR must hold a CUDA-ON build)
 set -euo pipefail
