@@ -1,18 +1,14 @@
 #include "serve/compute_threads.h"
 
+#include "runtime/parallel.h"
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 namespace nimbus::serve {
 
-int default_compute_threads() {
-#ifdef _OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
+int default_compute_threads() { return max_threads(); }
 
 void set_compute_threads(int threads) {
 #ifdef _OPENMP
