@@ -1,8 +1,14 @@
 #include "analytics/stream/checkpoint_log.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "analytics/stream/atomic_file.h"
@@ -52,6 +58,22 @@ CheckpointLog::CheckpointLog(std::string folder) : folder_(std::move(folder)) {
       throw IOError(message);
     }
   }
+  const std::string lock_path = (fs::path(folder_) / "lock").string();
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  NIMBUS_CHECK_T(IOError, lock_fd_ >= 0, "stream: cannot open the checkpoint lock '", lock_path, "': ",
+                 std::strerror(errno));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    NIMBUS_CHECK_T(IOError, err != EWOULDBLOCK, "stream: the checkpoint folder '", folder_,
+                   "' is in use by another running stream; stop it first, or give this one its own checkpoint");
+    NIMBUS_THROW(IOError, "stream: cannot lock '", lock_path, "': ", std::strerror(err));
+  }
+}
+
+CheckpointLog::~CheckpointLog() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // closing releases the lock
 }
 
 std::string CheckpointLog::path(const char* kind, int64_t batch) const {

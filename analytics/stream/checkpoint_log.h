@@ -32,8 +32,13 @@ NIMBUS_API RecoveryPlan plan_recovery(std::optional<int64_t> last_offsets, std::
 
 class NIMBUS_API CheckpointLog {
  public:
-  // Creates the folder and its sub-folders when missing.
+  // Creates the folder and its sub-folders when missing, and holds an exclusive lock on it
+  // (`<folder>/lock`, flock) for its lifetime: two engines writing one checkpoint would lose or
+  // duplicate batches, so a second one is refused with an IOError while the first runs.
   explicit CheckpointLog(std::string folder);
+  ~CheckpointLog();
+  CheckpointLog(const CheckpointLog&) = delete;
+  CheckpointLog& operator=(const CheckpointLog&) = delete;
 
   const std::string& folder() const { return folder_; }
   // Writes `description` on first use; a ConfigError when a different one is already there.
@@ -58,6 +63,7 @@ class NIMBUS_API CheckpointLog {
   std::vector<int64_t> batches(const char* kind) const;
 
   std::string folder_;
+  int lock_fd_ = -1;
 };
 
 NIMBUS_API std::string batch_file_name(int64_t batch);

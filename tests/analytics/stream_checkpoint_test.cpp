@@ -108,6 +108,21 @@ void write_inputs(const std::string& root) {
   std::ofstream(root + "/in/.005.csv.tmp") << "ts,k,v\n99,hidden,1\n";  // being written: ignored
 }
 
+// One engine per checkpoint: a second log on a folder in use is refused until the first is gone.
+TEST(StreamCheckpoint, AFolderInUseIsRefused) {
+  const std::string folder = fresh_folder("locked");
+  {
+    CheckpointLog first(folder);
+    try {
+      CheckpointLog second(folder);
+      ADD_FAILURE() << "a second log opened a folder in use";
+    } catch (const IOError& e) {
+      EXPECT_NE(std::string(e.what()).find("in use by another running stream"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_NO_THROW(CheckpointLog{folder});
+}
+
 TEST(StreamCheckpoint, AnUncommittedBatchRunsAgainWithTheSameOffsets) {
   const std::string whole = fresh_folder("engine_whole");
   write_inputs(whole);
