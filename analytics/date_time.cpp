@@ -26,8 +26,6 @@ std::optional<unsigned> digits(std::string_view text, size_t pos, size_t count) 
   return value;
 }
 
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 }  // namespace
 
 // Howard Hinnant's civil-calendar algorithms (public domain): exact for every proleptic

@@ -10,6 +10,9 @@
 
 namespace nimbus::analytics {
 
+// Division rounding toward negative infinity (C++ rounds toward zero), for times before 1970.
+inline int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
 NIMBUS_API int32_t days_from_civil(int64_t year, unsigned month, unsigned day);
 
 // The calendar day of `days` since 1970-01-01 (month 1..12, day 1..31); the inverse of

@@ -11,8 +11,6 @@ namespace {
 constexpr int64_t kMicrosPerSecond = 1000000;
 constexpr int64_t kMicrosPerDay = 86400 * kMicrosPerSecond;
 
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 int64_t part_of(Function part, int64_t days, int64_t micros_of_day) {
   switch (part) {
     case Function::year: return civil_from_days(days).year;

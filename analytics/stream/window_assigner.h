@@ -12,15 +12,12 @@
 // aggregate is then merged into each of its windows, work proportional to groups, not rows.
 #include <cstdint>
 
+#include "analytics/date_time.h"
 #include "runtime/macros.h"
 
 namespace nimbus::analytics::stream {
 
-// Division rounding toward negative infinity (C++ rounds toward zero), for times before 1970.
-inline int64_t floor_div(int64_t a, int64_t b) {
-  const int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
+using analytics::floor_div;  // analytics/date_time.h
 
 struct NIMBUS_API WindowSpec {
   int64_t size_us = 0;
