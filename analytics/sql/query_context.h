@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analytics/csv/csv_options.h"
+#include "analytics/ops/sort.h"
 #include "analytics/sql/pg_tree.h"
 #include "analytics/sql/relation.h"
 #include "analytics/table.h"
@@ -52,6 +53,14 @@ void define_ctes(const Json& select, QueryContext& context);
 // LIMIT (key "limitCount") or OFFSET ("limitOffset") of `select`: an integer constant, `absent`
 // when missing or NULL/ALL; SqlError for anything else or a negative value.
 int64_t limit_constant(const Json& select, const char* key, int64_t absent, std::string_view sql);
+// The direction and NULL placement of one ORDER BY item (the body of a SortBy node); the caller
+// fills in the key's column.
+inline SortKey sort_key_order(const Json& sort_by_body) {
+  SortKey key;
+  key.descending = sort_by_body.value("sortby_dir", "") == "SORTBY_DESC";
+  key.nulls = sort_by_body.value("sortby_nulls", "") == "SORTBY_NULLS_FIRST" ? NullOrder::first : NullOrder::last;
+  return key;
+}
 // The SqlError for a reference to an enclosing query's column (see QueryContext::outer_scopes),
 // thrown when `fields` names no column of the query's own scope but one of an outer scope.
 void refuse_outer_reference(const QueryContext& context, const std::vector<std::string>& fields);

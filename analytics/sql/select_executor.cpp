@@ -411,9 +411,7 @@ class SelectExecutor {
     for (const Json& sort_by : field(s_, "sortClause")) {
       const Json& body = node_body(sort_by);
       const Json& node = body["node"];
-      SortKey key;
-      key.descending = body.value("sortby_dir", "") == "SORTBY_DESC";
-      key.nulls = body.value("sortby_nulls", "") == "SORTBY_NULLS_FIRST" ? NullOrder::first : NullOrder::last;
+      SortKey key = sort_key_order(body);
       key.column = order_column(node);
       keys.push_back(key);
     }

@@ -106,9 +106,7 @@ Table order_and_limit(Table rows, const Json& select, const QueryContext& c) {
   for (const Json& sort_by : field(select, "sortClause")) {
     const Json& body = node_body(sort_by);
     const Json& node = body["node"];
-    SortKey key;
-    key.descending = body.value("sortby_dir", "") == "SORTBY_DESC";
-    key.nulls = body.value("sortby_nulls", "") == "SORTBY_NULLS_FIRST" ? NullOrder::first : NullOrder::last;
+    SortKey key = sort_key_order(body);
     ExprContext ec;
     ec.sql = c.sql;
     ec.clause = "ORDER BY";

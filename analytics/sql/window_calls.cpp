@@ -5,6 +5,7 @@
 #include "analytics/expr/evaluate.h"
 #include "analytics/expr/expr_builders.h"
 #include "analytics/ops/window.h"
+#include "analytics/sql/query_context.h"
 #include "analytics/sql/sql_error.h"
 
 namespace nimbus::analytics::sql {
@@ -207,12 +208,8 @@ private:
     spec_key.append("|");
     for (const Json &sort_by : field(over, "orderClause")) {
       const Json &sb = node_body(sort_by);
-      SortKey k;
+      SortKey k = sort_key_order(sb);
       k.column = column_of(sb["node"]);
-      k.descending = sb.value("sortby_dir", "") == "SORTBY_DESC";
-      k.nulls = sb.value("sortby_nulls", "") == "SORTBY_NULLS_FIRST"
-                    ? NullOrder::first
-                    : NullOrder::last;
       spec.order_by.push_back(k);
       spec_key.append(k.column)
           .append(k.descending ? " desc" : "")
