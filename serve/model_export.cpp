@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "frontend/io/atomic_file.h"
+#include "runtime/atomic_file.h"
 #include "frontend/io/safetensors.h"
 #include "models/config/run_config.h"
 #include "models/runner/trainer.h"

@@ -9,7 +9,7 @@
 // them anyway.) Tensors move to the requested device one at a time after loading.
 //
 // Writing streams the header and then each tensor's bytes, made contiguous and brought to the CPU
-// one tensor at a time, through an AtomicFileWriter (frontend/io/atomic_file.h): a failure or a
+// one tensor at a time, through an AtomicFileWriter (runtime/atomic_file.h): a failure or a
 // kill leaves an existing file untouched. The writer keeps the
 // caller's order in the header and in the data, so a load returns the tensors in that order.
 #include "frontend/io/safetensors.h"
@@ -27,7 +27,7 @@
 #include <set>
 #include <system_error>
 
-#include "frontend/io/atomic_file.h"
+#include "runtime/atomic_file.h"
 #include "frontend/io/safetensors_format.h"
 #include "runtime/error.h"
 

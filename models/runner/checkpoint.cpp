@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "frontend/io/atomic_file.h"
+#include "runtime/atomic_file.h"
 #include "frontend/io/safetensors.h"
 #include "models/runner/fault_injection.h"
 #include "runtime/error.h"

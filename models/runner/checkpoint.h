@@ -7,7 +7,7 @@
 //                         state (step, loader position, generator position, the loss window, the
 //                         fp16 loss scaler) as JSON and the model's config as YAML;
 //   latest.json           the small file naming the newest checkpoint and its step.
-// Each is written atomically (frontend/io/atomic_file.h), the checkpoint before latest.json, so a
+// Each is written atomically (runtime/atomic_file.h), the checkpoint before latest.json, so a
 // kill at any moment leaves latest.json naming a complete checkpoint. If latest.json is missing or
 // names a file that is gone, the newest readable step-<N> file is used. Only the newest `keep`
 // checkpoints stay on disk.

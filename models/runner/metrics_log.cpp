@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "frontend/io/atomic_file.h"
+#include "runtime/atomic_file.h"
 #include "runtime/error.h"
 
 namespace nimbus::models {

@@ -19,7 +19,7 @@
 
 #include "frontend/autograd/functions.h"
 #include "frontend/autograd/variable.h"
-#include "frontend/io/atomic_file.h"
+#include "runtime/atomic_file.h"
 #include "models/runner/checkpoint.h"
 #include "models/runner/fault_injection.h"
 #include "models/runner/metrics_log.h"

@@ -65,14 +65,26 @@ TEST(StreamCheckpoint, LogsListBatchesAndIgnoreTemporaries) {
 }
 
 TEST(StreamCheckpoint, AtomicWriteLeavesTheOldFileUntilTheRename) {
-  const std::string path = fresh_folder("atomic") + "/f";
+  const std::string folder = fresh_folder("atomic");
+  const std::string path = folder + "/f";
   write_file_atomically(path, "old");
+  bool complete_before_rename = false;
   try {
-    write_file_atomically(path, "new", [] { throw IOError("crash before rename"); });
+    write_file_atomically(path, "new", [&] {
+      // The new bytes are complete in a temporary beside the target, which is still the old file.
+      for (const auto& entry : fs::directory_iterator(folder)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind(".f.tmp", 0) == 0) complete_before_rename = read_whole_file(entry.path().string()) == "new";
+      }
+      EXPECT_EQ(read_whole_file(path), "old");
+      throw IOError("failure before the rename");
+    });
   } catch (const IOError&) {
   }
+  EXPECT_TRUE(complete_before_rename);
   EXPECT_EQ(read_whole_file(path), "old");
-  EXPECT_EQ(read_whole_file(temporary_path(path)), "new");
+  EXPECT_EQ(std::distance(fs::directory_iterator(folder), fs::directory_iterator()), 1)
+      << "a failed write leaves no temporary behind";
   write_file_atomically(path, "new");
   EXPECT_EQ(read_whole_file(path), "new");
 }

@@ -74,7 +74,7 @@ for fault in kill-mid-batch:1 kill-after-sink:2 kill-in-snapshot:4; do
   [ -e "$work/crash-ckpt/offsets/$(printf %012d "$batch")" ] || fail "$fault: batch $batch has no offsets"
   case $fault in
     kill-after-sink:*) [ -e "$work/crash-out/batch-$(printf %012d "$batch").csv" ] || fail "$fault: no sink file" ;;
-    kill-in-snapshot:*) ls -a "$work/crash-ckpt/state" | grep -q '\.tmp$' || fail "$fault: no half-written snapshot" ;;
+    kill-in-snapshot:*) ls -a "$work/crash-ckpt/state" | grep -q '\.tmp-' || fail "$fault: no half-written snapshot" ;;
   esac
 done
 "$nimbus" stream "$work/crash.yaml" --once 2>"$work/crash.err" || fail "final restart failed: $(cat "$work/crash.err")"

@@ -1,4 +1,4 @@
-#include "frontend/io/atomic_file.h"
+#include "runtime/atomic_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -65,12 +65,13 @@ void AtomicFileWriter::write(const void* data, size_t size) {
   }
 }
 
-void AtomicFileWriter::commit() {
+void AtomicFileWriter::commit(const std::function<void()>& before_rename) {
   NIMBUS_CHECK_T(IOError, fd_ >= 0 && !committed_, "cannot write '", path_, "': the file was already committed");
   if (::fsync(fd_) != 0) fail("flushing the temporary file", errno);
   const int rc = ::close(fd_);
   fd_ = -1;
   if (rc != 0) fail("closing the temporary file", errno);
+  if (before_rename) before_rename();
   if (::rename(temp_path_.c_str(), path_.c_str()) != 0) fail("renaming the temporary file", errno);
   committed_ = true;
   // Make the rename durable. Some filesystems refuse fsync on a directory; the file is already in

@@ -2,8 +2,10 @@
 // Files written atomically: the bytes go to a temporary file beside the target, which is flushed
 // to disk and then renamed over the target, and the folder is flushed so the rename survives a
 // crash. A reader (or a process restarted after a kill) sees either the old file or the complete
-// new one, never a mixture. Checkpoints, weights and run metadata are written this way.
+// new one, never a mixture. Checkpoints, weights, run metadata and the streaming engine's logs
+// are written this way. Temporaries are named ".<name>.tmp-<pid>-<n>": readers skip dot-files.
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -23,8 +25,9 @@ class NIMBUS_API AtomicFileWriter {
 
   void write(const void* data, size_t size);
   void write(std::string_view text) { write(text.data(), text.size()); }
-  // Flushes, closes and renames the temporary over the target.
-  void commit();
+  // Flushes, closes and renames the temporary over the target. `before_rename` runs in between,
+  // with the temporary complete (crash tests stop there).
+  void commit(const std::function<void()>& before_rename = {});
 
   const std::string& path() const { return path_; }
   const std::string& temp_path() const { return temp_path_; }
