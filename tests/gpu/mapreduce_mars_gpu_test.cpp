@@ -19,6 +19,7 @@
 namespace nimbus::analytics::mapreduce {
 namespace {
 
+using gpu_parity::examples_dir;
 using gpu_parity::gpu;
 
 std::string write_file(const std::string& name, const std::string& text) {
@@ -84,7 +85,7 @@ TEST(MapReduceMarsGpu, RandomBytesAndLongWordsMatchTheCpu) {
 
 TEST(MapReduceMarsGpu, ShakespeareMatchesTheCpu) {
   NIMBUS_REQUIRE_GPU();
-  std::ifstream in(std::string(NIMBUS_EXAMPLES_DIR) + "/data/tinyshakespeare.txt", std::ios::binary);
+  std::ifstream in(examples_dir() + "/data/tinyshakespeare.txt", std::ios::binary);
   if (!in) GTEST_SKIP() << "examples/data/tinyshakespeare.txt is not there";
   std::stringstream whole;
   whole << in.rdbuf();

@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <ostream>
 #include <sstream>
@@ -31,6 +32,16 @@
 namespace nimbus::gpu_parity {
 
 inline Device gpu() { return Device::cuda(0); }
+
+#ifdef NIMBUS_EXAMPLES_DIR
+// The examples folder: NIMBUS_EXAMPLES_DIR in the environment wins over the build's source path,
+// since a GPU bundle runs these tests on another machine, from another checkout (tools/gpu/check.py
+// sets it).
+inline std::string examples_dir() {
+  const char* from_env = std::getenv("NIMBUS_EXAMPLES_DIR");
+  return from_env != nullptr ? from_env : NIMBUS_EXAMPLES_DIR;
+}
+#endif
 
 #define NIMBUS_REQUIRE_GPU() \
   if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device: " << cuda_backend_status()

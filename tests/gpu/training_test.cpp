@@ -8,11 +8,11 @@
 #include <gtest/gtest.h>
 
 #if NIMBUS_TEST_MODELS
-#include <cstdlib>
 #include <filesystem>
 #include <sstream>
 #include <unistd.h>
 
+#include "gpu/parity_harness.h"
 #include "models/runner/trainer.h"
 #include "runtime/backend.h"
 
@@ -21,18 +21,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// NIMBUS_EXAMPLES_DIR in the environment wins over the build's source path: the GPU bundle runs
-// these tests on another machine, from another checkout (tools/gpu/check.py sets it).
-std::string examples_dir() {
-  const char* from_env = std::getenv("NIMBUS_EXAMPLES_DIR");
-  return from_env != nullptr ? from_env : NIMBUS_EXAMPLES_DIR;
-}
-
 TrainSummary train_digits(const std::string& device) {
   const fs::path dir = fs::temp_directory_path() / ("nimbus_gpu_training_" + std::to_string(::getpid()) + "_" +
                                                     (device == "cpu" ? "cpu" : "cuda"));
   fs::remove_all(dir);
-  RunConfig config = load_run_config(examples_dir() + "/configs/digits_mlp.yaml",
+  RunConfig config = load_run_config(gpu_parity::examples_dir() + "/configs/digits_mlp.yaml",
                                      {"model.dropout=0", "training.epochs=5"});
   config.checkpoint.dir = dir.string();
   TrainOptions options;
