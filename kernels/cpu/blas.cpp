@@ -1,7 +1,7 @@
 // Note [BLAS loading]
 // OpenBLAS picks its kernels ("core") for the CPU while it initialises. The Debian build (0.3.21)
-// does not recognise AMD's AVX-512 CPUs (Zen 4 and later) and falls back to its AVX2 "Haswell"
-// kernels, which halves f32 GEMM there (measured at 1024^3 on 2 cores: 245 vs 470 GFLOP/s). Its
+// can take an AMD AVX-512 CPU for an AVX2 one and run its "Haswell" kernels, which halves f32
+// GEMM there (measured at 1024^3 on 2 cores: 245 vs 470 GFLOP/s). Its
 // AVX-512 "SkylakeX" kernels run correctly on those CPUs and newer OpenBLAS releases choose them.
 // OpenBLAS reads OPENBLAS_CORETYPE only when it is loaded, so instead of linking it we load it
 // with dlopen on the first GEMM: if the CPU is such a CPU and the user has not chosen a core, we

@@ -27,15 +27,32 @@ struct SgdCoefficients {
         nesterov(h.nesterov), first_step(h.first_step) {}
 };
 
+// Note [Update switches at compile time]
+// sgd_update reads its on/off switches (weight decay, momentum, Nesterov, first step) through a
+// Flags argument. The coefficients themselves serve as run-time flags (the GPU kernel: a branch
+// every thread takes alike costs nothing there). The CPU loop passes SgdFlags, whose switches are
+// constants, so the per-element loop has no branch left and vectorizes: with run-time switches it
+// ran one float at a time, 10% of the mlp training step. (Adam's loop vectorizes as it is: its
+// switches select between values rather than guard stores.)
+template <bool Decay, bool Momentum, bool Nesterov, bool FirstStep>
+struct SgdFlags {
+  static constexpr bool decay = Decay, has_momentum = Momentum, nesterov = Nesterov, first_step = FirstStep;
+};
+
 // p, g, buf in compute type C; buf is unused without momentum.
-template <typename C>
-NIMBUS_INLINE void sgd_update(C& p, C g, C& buf, const SgdCoefficients<C>& k) {
-  if (k.decay) g += k.weight_decay * p;
-  if (k.has_momentum) {
-    buf = k.first_step ? g : k.momentum * buf + k.one_minus_dampening * g;
-    g = k.nesterov ? g + k.momentum * buf : buf;
+template <typename C, typename Flags>
+NIMBUS_INLINE void sgd_update(C& p, C g, C& buf, const SgdCoefficients<C>& k, const Flags& f) {
+  if (f.decay) g += k.weight_decay * p;
+  if (f.has_momentum) {
+    buf = f.first_step ? g : k.momentum * buf + k.one_minus_dampening * g;
+    g = f.nesterov ? g + k.momentum * buf : buf;
   }
   p -= k.lr * g;
+}
+
+template <typename C>
+NIMBUS_INLINE void sgd_update(C& p, C g, C& buf, const SgdCoefficients<C>& k) {
+  sgd_update(p, g, buf, k, k);
 }
 
 struct AdamHyper {
