@@ -8,6 +8,9 @@
 #include <array>
 #include <cstdint>
 #include <cstdlib>
+#include <map>
+#include <mutex>
+#include <utility>
 
 #include "kernels/cuda/cuda_kernels.h"
 
@@ -22,6 +25,30 @@ namespace nimbus::cuda {
 
 constexpr int kMaxCublasDevices = 64;
 
+// Note [cuBLAS workspace per stream]
+// cuBLAS kernels keep scratch data in the handle's workspace. A thread's handle serves every stream
+// the thread makes current, and cublasSetStream falls back to one default workspace per handle, so
+// two streams' GEMMs issued from one thread could run at once on the same scratch bytes. Each
+// (device, stream) pair therefore gets a workspace of its own, set on the handle with the stream.
+// Work on one stream is ordered, so all threads that use a stream can share its workspace. The
+// size is cuBLAS's recommendation: 32 MiB on Hopper and later, 4 MiB before. Workspaces come from
+// the device's caching allocator (so they show in its statistics) and live as long as the
+// process, like the handles.
+inline size_t cublas_workspace_bytes(Device device) {
+  int major = 0;
+  NIMBUS_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device.index));
+  return major >= 9 ? size_t(32) << 20 : size_t(4) << 20;
+}
+
+inline void* cublas_workspace(Device device, cudaStream_t stream, size_t bytes) {
+  static std::mutex mutex;
+  static std::map<std::pair<int, cudaStream_t>, Tensor> workspaces;
+  const std::lock_guard<std::mutex> lock(mutex);
+  Tensor& w = workspaces[{device.index, stream}];
+  if (!w.defined()) w = empty({static_cast<int64_t>(bytes)}, {DType::u8, device});
+  return w.data_ptr();
+}
+
 // One handle per thread and device: a handle carries its stream, so sharing one across threads
 // would race on cublasSetStream. Handles are never destroyed: destroying them at thread or process
 // exit can run after the CUDA runtime has shut down (PyTorch leaks them for the same reason).
@@ -35,7 +62,13 @@ inline cublasHandle_t cublas_handle(Device device) {
     NIMBUS_CUBLAS_CHECK(cublasCreate(&h));
     NIMBUS_CUBLAS_CHECK(cublasSetMathMode(h, CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION));
   }
-  NIMBUS_CUBLAS_CHECK(cublasSetStream(h, current_cuda_stream(device)));
+  const cudaStream_t stream = current_cuda_stream(device);
+  NIMBUS_CUBLAS_CHECK(cublasSetStream(h, stream));
+  // After the stream: cublasSetStream resets the handle to its default workspace.
+  thread_local std::array<size_t, kMaxCublasDevices> workspace_bytes{};
+  size_t& bytes = workspace_bytes[static_cast<size_t>(device.index)];
+  if (bytes == 0) bytes = cublas_workspace_bytes(device);
+  NIMBUS_CUBLAS_CHECK(cublasSetWorkspace(h, cublas_workspace(device, stream, bytes), bytes));
   return h;
 }
 

@@ -476,5 +476,32 @@ TEST(CudaKernels, KernelsRunOnTheCurrentStream) {
   for (int i = 0; i < 1000; ++i) EXPECT_EQ(v[static_cast<size_t>(i)], float(i) * float(i));
 }
 
+// Note [cuBLAS workspace per stream] in kernels/cuda/cublas_gemm.h: one thread issues GEMMs to two
+// streams in turn, without waiting in between, so with a shared workspace they would overlap on
+// it. Each result must match the same product computed alone.
+TEST(CudaKernels, GemmsOnTwoStreamsFromOneThreadMatchTheSerialResults) {
+  NIMBUS_REQUIRE_GPU();
+  Generator gen(29);
+  constexpr int kProducts = 8;
+  std::vector<Tensor> a, b, expected;
+  for (int i = 0; i < kProducts; ++i) {
+    a.push_back(random_tensor({384, 512}, DType::f32, Dist::normal, gen).to(gpu()));
+    b.push_back(random_tensor({512, 640}, DType::f32, Dist::normal, gen).to(gpu()));
+    expected.push_back(matmul(a.back(), b.back()));
+  }
+  const Stream streams[2] = {new_stream(gpu()), new_stream(gpu())};
+  ASSERT_NE(streams[0], streams[1]) << "the device's pool handed out one stream twice";
+  std::vector<Tensor> got(kProducts);
+  default_stream(gpu()).synchronize();  // the inputs are ready before either stream reads them
+  for (int i = 0; i < kProducts; ++i) {
+    StreamGuard guard(streams[i % 2]);
+    got[static_cast<size_t>(i)] = matmul(a[static_cast<size_t>(i)], b[static_cast<size_t>(i)]);
+  }
+  for (const Stream& s : streams) s.synchronize();
+  for (int i = 0; i < kProducts; ++i)
+    expect_close(expected[static_cast<size_t>(i)].to(Device::cpu()), got[static_cast<size_t>(i)], tolerance(DType::f32),
+                 "product " + std::to_string(i) + " on stream " + std::to_string(i % 2) + " against it alone");
+}
+
 }  // namespace
 }  // namespace nimbus::gpu_parity
