@@ -39,6 +39,10 @@ class NIMBUS_API DeviceBackend {
   // order of `stream`. `to_device`/`from_device` say which side is device memory.
   virtual void copy_bytes(void* dst, bool to_device, const void* src, bool from_device, size_t bytes,
                           const Stream& stream) = 0;
+
+  // Page-locked host memory for asynchronous copies with this backend's devices (Note [Pinned
+  // host memory] in pinned_host_pool.h), or nullptr when the backend has none (the CPU).
+  virtual Allocator* pinned_host_allocator() { return nullptr; }
 };
 
 class Tensor;
@@ -56,6 +60,9 @@ NIMBUS_API DeviceElementCopy device_element_copy(DeviceType type);
 NIMBUS_API DeviceBackend* find_backend(DeviceType type);
 // Like find_backend, but throws DeviceError naming the device when it is absent or out of range.
 NIMBUS_API DeviceBackend& backend_for(Device device);
+// The pinned host memory pool of the CUDA backend. Throws DeviceError saying why when there is
+// none (no CUDA backend or no CUDA device): pinning only pays for copies to a GPU.
+NIMBUS_API Allocator& pinned_host_allocator();
 // Why the CUDA backend is unavailable ("" when it loaded): shown by `nimbus info`.
 NIMBUS_API std::string cuda_backend_status();
 

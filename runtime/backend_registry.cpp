@@ -89,6 +89,15 @@ DeviceBackend& backend_for(Device device) {
 
 std::string cuda_backend_status() { return cuda_backend_once().status; }
 
+Allocator& pinned_host_allocator() {
+  DeviceBackend* cuda = find_backend(DeviceType::cuda);
+  Allocator* pool = cuda != nullptr ? cuda->pinned_host_allocator() : nullptr;
+  NIMBUS_CHECK_T(DeviceError, pool != nullptr, "pinned host memory needs a CUDA device, and there is none (",
+                 cuda == nullptr ? cuda_backend_status() : "the CUDA backend found 0 devices",
+                 "); copy from ordinary memory instead");
+  return *pool;
+}
+
 namespace {
 std::array<std::atomic<DeviceElementCopy>, kNumDeviceTypes> element_copies{};
 }  // namespace

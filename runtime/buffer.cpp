@@ -1,6 +1,7 @@
 #include "runtime/buffer.h"
 
 #include "runtime/allocator.h"
+#include "runtime/backend.h"
 
 namespace nimbus {
 
@@ -10,8 +11,7 @@ Buffer::Block::~Block() {
 
 Buffer Buffer::allocate(size_t nbytes, Device device) { return allocate(nbytes, current_stream(device)); }
 
-Buffer Buffer::allocate(size_t nbytes, const Stream& stream) {
-  Allocator& allocator = allocator_for(stream.device);
+Buffer Buffer::allocate_from(Allocator& allocator, size_t nbytes, const Stream& stream) {
   Buffer buffer;
   buffer.block_ = std::make_shared<Block>();
   buffer.block_->data = allocator.allocate(nbytes, stream);
@@ -19,7 +19,17 @@ Buffer Buffer::allocate(size_t nbytes, const Stream& stream) {
   buffer.block_->device = stream.device;
   buffer.block_->stream = stream;
   buffer.block_->release = [&allocator](void* p) { allocator.deallocate(p); };
-  buffer.block_->from_allocator = true;
+  buffer.block_->allocator = &allocator;
+  return buffer;
+}
+
+Buffer Buffer::allocate(size_t nbytes, const Stream& stream) {
+  return allocate_from(allocator_for(stream.device), nbytes, stream);
+}
+
+Buffer Buffer::allocate_pinned(size_t nbytes) {
+  Buffer buffer = allocate_from(pinned_host_allocator(), nbytes, default_stream(Device::cpu()));
+  buffer.block_->pinned = true;
   return buffer;
 }
 
@@ -35,8 +45,8 @@ Buffer Buffer::wrap(void* data, size_t nbytes, Device device, std::function<void
 }
 
 void Buffer::record_stream(const Stream& stream) const {
-  if (block_ && block_->from_allocator && block_->data && stream != block_->stream)
-    allocator_for(block_->device).record_stream(block_->data, stream);
+  if (block_ && block_->allocator && block_->data && stream != block_->stream)
+    block_->allocator->record_stream(block_->data, stream);
 }
 
 }  // namespace nimbus

@@ -13,6 +13,8 @@
 
 namespace nimbus {
 
+class Allocator;
+
 class NIMBUS_API Buffer {
  public:
   Buffer() = default;  // empty: no memory, zero bytes
@@ -20,6 +22,9 @@ class NIMBUS_API Buffer {
   // Allocates from the device's allocator, ordered on `stream` (default: the current stream).
   static Buffer allocate(size_t nbytes, Device device);
   static Buffer allocate(size_t nbytes, const Stream& stream);
+  // Allocates page-locked host memory from the pinned pool (Note [Pinned host memory]): a CPU
+  // buffer that copies to and from a GPU can use asynchronously. Throws DeviceError without one.
+  static Buffer allocate_pinned(size_t nbytes);
   // Adopts memory owned elsewhere (an Arrow array, a mapped file); `release` runs when the last
   // handle goes away.
   static Buffer wrap(void* data, size_t nbytes, Device device, std::function<void(void*)> release);
@@ -30,6 +35,8 @@ class NIMBUS_API Buffer {
   // The stream the memory was allocated on (the stream its reuse is ordered by).
   Stream stream() const { return block_ ? block_->stream : default_stream(Device::cpu()); }
   bool defined() const { return block_ != nullptr; }
+  // Whether the memory is page-locked host memory from the pinned pool.
+  bool pinned() const { return block_ && block_->pinned; }
   long use_count() const { return block_.use_count(); }
   // Declares use on another stream (see Allocator::record_stream).
   void record_stream(const Stream& stream) const;
@@ -42,13 +49,16 @@ class NIMBUS_API Buffer {
   }
 
  private:
+  static Buffer allocate_from(Allocator& allocator, size_t nbytes, const Stream& stream);
+
   struct Block {
     void* data = nullptr;
     size_t nbytes = 0;
     Device device;
     Stream stream;
     std::function<void(void*)> release;  // returns the memory to its owner
-    bool from_allocator = false;         // false for wrapped memory
+    Allocator* allocator = nullptr;      // null for wrapped memory
+    bool pinned = false;
     std::atomic<uint64_t> version{0};
     ~Block();
   };

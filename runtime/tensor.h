@@ -87,11 +87,21 @@ class NIMBUS_API Tensor {
   // ---- copies ----
   Tensor contiguous() const;  // itself when already contiguous
   Tensor clone() const;
-  Tensor to(Device device) const;  // itself when already there
-  Tensor to(DType dtype) const;    // itself when already that dtype
+  // Itself when already there. `non_blocking`: see copy_.
+  Tensor to(Device device, bool non_blocking = false) const;
+  Tensor to(DType dtype) const;  // itself when already that dtype
+  // A contiguous copy in page-locked host memory (Note [Pinned host memory]); itself when it is
+  // one already. Needs a CUDA device. Copies between it and a GPU may be asynchronous.
+  Tensor pin_memory() const;
+  bool is_pinned() const { return buffer_.pinned(); }
   // In-place writes (copy_, fill_) bump the buffer's version (Buffer::version).
   // Copies `src` (broadcast to this shape, converted to this dtype) into this tensor's elements.
-  void copy_(const Tensor& src) const;
+  // A copy between a GPU and host memory returns when it is done, unless `non_blocking` is set
+  // and the host side is pinned: then it is only queued on the GPU's current stream, as in
+  // PyTorch. The host must not read a pinned destination, or change a pinned source, before that
+  // stream has reached the copy (synchronize it, or wait for an event recorded after the copy);
+  // the pinned block itself is never reused before the copy has finished.
+  void copy_(const Tensor& src, bool non_blocking = false) const;
   void fill_(Scalar value) const;
 
   // ---- reading values ----

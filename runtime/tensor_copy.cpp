@@ -33,7 +33,7 @@ void copy_on_cpu(const Tensor& dst, const Tensor& src) {
 
 }  // namespace
 
-void Tensor::copy_(const Tensor& src) const {
+void Tensor::copy_(const Tensor& src, bool non_blocking) const {
   NIMBUS_CHECK(defined() && src.defined(), "copy_: undefined tensor");
   buffer_.bump_version();
   const Tensor source = src.shape() == shape_ ? src : src.expand(shape_);
@@ -63,9 +63,17 @@ void Tensor::copy_(const Tensor& src) const {
                  dense.device(), " is not supported (no element-copy kernel is registered)");
   const bool to_device = !device().is_cpu(), from_device = !dense.device().is_cpu();
   const Device on = to_device ? device() : dense.device();
+  const Stream stream = current_stream(on);
   backend_for(on).copy_bytes(data_ptr(), to_device, dense.data_ptr(), from_device, numel() * element_size(),
-                             current_stream(on));
-  if (!on.is_cpu()) current_stream(on).synchronize();  // host memory may be reused right after
+                             stream);
+  if (on.is_cpu()) return;
+  // The host side of a copy between a GPU and the host, if there is one.
+  const Buffer* host = !to_device ? &buffer_ : !from_device ? &dense.buffer() : nullptr;
+  if (non_blocking && host != nullptr && host->pinned()) {
+    host->record_stream(stream);  // its block waits for the copy before it can be reused
+    return;
+  }
+  stream.synchronize();  // the host memory may be read, changed or freed right after
 }
 
 Tensor Tensor::contiguous() const {
@@ -79,10 +87,20 @@ Tensor Tensor::clone() const {
   return out;
 }
 
-Tensor Tensor::to(Device target) const {
+Tensor Tensor::to(Device target, bool non_blocking) const {
   if (target == device()) return *this;
   Tensor out = empty(shape_, {dtype_, target});
-  out.copy_(contiguous());
+  out.copy_(contiguous(), non_blocking);
+  return out;
+}
+
+Tensor Tensor::pin_memory() const {
+  NIMBUS_CHECK_T(DeviceError, device().is_cpu(), "pin_memory: the tensor is on ", device(),
+                 "; only host memory can be pinned");
+  if (is_pinned() && is_contiguous()) return *this;
+  const Shape strides = contiguous_strides(shape_);
+  Tensor out(Buffer::allocate_pinned(static_cast<size_t>(numel()) * element_size()), dtype_, shape_, strides, 0);
+  out.copy_(*this);
   return out;
 }
 

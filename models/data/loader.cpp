@@ -54,7 +54,14 @@ std::vector<int64_t> DataLoader::batch_indices(LoaderState at) const {
   return indices;
 }
 
-Batch DataLoader::make_batch(LoaderState at) const { return dataset_->gather(batch_indices(at)); }
+Batch DataLoader::make_batch(LoaderState at) const {
+  Batch batch = dataset_->gather(batch_indices(at));
+  if (options_.pin_memory) {  // on the worker thread, off the training step's path
+    batch.inputs = batch.inputs.pin_memory();
+    batch.targets = batch.targets.pin_memory();
+  }
+  return batch;
+}
 
 Batch DataLoader::next() {
   if (!options_.prefetch) {

@@ -33,6 +33,9 @@ struct LoaderOptions {
   bool drop_last = true;  // false: the last batch of an epoch may be smaller
   uint64_t seed = 0;
   bool prefetch = true;   // prepare the next batch on a background thread
+  // Hand out batches in page-locked host memory (Note [Pinned host memory]), so that their copies
+  // to a GPU can be asynchronous. Needs a CUDA device.
+  bool pin_memory = false;
 };
 
 struct LoaderState {

@@ -1,4 +1,5 @@
-// The CUDA device backend: discovery, streams, events, copies and the device allocator.
+// The CUDA device backend: discovery, streams, events, copies, the device allocators and the
+// pinned host memory pool.
 // Nothing here runs during static initialisation; the registry calls the entry point on first use.
 #include <cuda_runtime_api.h>
 
@@ -11,6 +12,7 @@
 #include "runtime/cuda/cuda_check.h"
 #include "runtime/cuda/cuda_upstream.h"
 #include "runtime/cuda/device_scope.h"
+#include "runtime/pinned_host_pool.h"
 
 namespace nimbus::cuda {
 
@@ -39,6 +41,14 @@ class CudaBackend final : public DeviceBackend {
     return prop.name;
   }
   Allocator& allocator(int index) override { return *allocators_.at(index); }
+  // Made on first use: cudaHostAlloc initialises the CUDA context, which a process that only
+  // lists devices should not pay for. Never destroyed: its destructor's cudaFreeHost calls could
+  // run after the CUDA runtime has shut down at exit.
+  Allocator* pinned_host_allocator() override {
+    if (count_ == 0) return nullptr;
+    static PinnedHostPool* const pool = new PinnedHostPool(make_pinned_host_upstream());
+    return pool;
+  }
 
   uint64_t create_stream(int index) override {
     DeviceScope scope(index);

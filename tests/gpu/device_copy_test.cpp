@@ -3,6 +3,10 @@
 // that need one of those first. Skipped without a CUDA device.
 #include <gtest/gtest.h>
 
+#include <vector>
+
+#include "kernels/ops.h"
+#include "runtime/allocator.h"
 #include "runtime/backend.h"
 #include "runtime/random.h"
 #include "runtime/tensor.h"
@@ -50,6 +54,49 @@ TEST(DeviceCopy, StridedBroadcastAndAcrossDevices) {
   const Tensor back = zeros({5, 6}, {DType::f64});
   back.copy_(gpu.select(2, 3).t());
   EXPECT_EQ(back.to_vector<double>(), host.select(2, 3).t().to(DType::f64).to_vector<double>());
+}
+
+// Note [Pinned host memory]: pin_memory() gives a page-locked copy, and copies between it and the
+// GPU queued with non_blocking return before they finish yet deliver the same bytes once the
+// stream is synchronized.
+TEST(DeviceCopy, PinnedTensorsCopyAsynchronouslyBothWays) {
+  REQUIRE_GPU();
+  Generator gen(5);
+  const Tensor host = randn({257, 33}, {DType::f32}, gen);
+  const Tensor pinned = host.pin_memory();
+  ASSERT_TRUE(pinned.is_pinned());
+  EXPECT_FALSE(host.is_pinned());
+  EXPECT_EQ(pinned.device(), Device::cpu());
+  EXPECT_EQ(pinned.to_vector<float>(), host.to_vector<float>());
+  EXPECT_EQ(pinned.pin_memory().data_ptr(), pinned.data_ptr()) << "already pinned: no copy";
+
+  const Tensor up = pinned.to(kGpu, /*non_blocking=*/true);
+  const Tensor back = empty(host.shape(), {DType::f32}).pin_memory();
+  back.copy_(mul(up, up), /*non_blocking=*/true);
+  current_stream(kGpu).synchronize();
+  const std::vector<float> x = host.to_vector<float>(), y = back.to_vector<float>();
+  for (size_t i = 0; i < x.size(); ++i) ASSERT_EQ(y[i], x[i] * x[i]) << "element " << i;
+}
+
+TEST(DeviceCopy, PinnedBlocksAreReusedOnlyAfterTheirCopiesAndCounted) {
+  REQUIRE_GPU();
+  Allocator& pool = pinned_host_allocator();
+  const AllocatorStats before = pool.stats();
+  Generator gen(6);
+  // Many uploads through short-lived pinned staging tensors, none waited for: every result must
+  // still hold its own values, so no staging block was refilled while its copy was queued.
+  std::vector<Tensor> on_gpu, expected;
+  for (int i = 0; i < 16; ++i) {
+    const Tensor host = randn({1024}, {DType::f32}, gen);
+    expected.push_back(host);
+    on_gpu.push_back(host.pin_memory().to(kGpu, /*non_blocking=*/true));
+  }
+  current_stream(kGpu).synchronize();
+  for (size_t i = 0; i < on_gpu.size(); ++i)
+    EXPECT_EQ(on_gpu[i].to(Device::cpu()).to_vector<float>(), expected[i].to_vector<float>()) << "upload " << i;
+  const AllocatorStats after = pool.stats();
+  EXPECT_EQ(after.allocations - before.allocations, 16);
+  EXPECT_EQ(after.allocated_bytes, before.allocated_bytes) << "every staging block was freed";
 }
 
 }  // namespace

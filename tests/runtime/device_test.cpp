@@ -1,6 +1,7 @@
 // Devices, streams and events; the CUDA backend reports zero devices when there are none.
 #include <gtest/gtest.h>
 
+#include <string>
 #include <thread>
 
 #include "runtime/backend.h"
@@ -77,6 +78,23 @@ TEST(Buffer, WrapsForeignMemoryAndReleasesOnce) {
 TEST(Buffer, AllocationOnMissingDeviceIsADeviceError) {
   if (cuda_device_count() > 0) GTEST_SKIP() << "a CUDA device is present";
   EXPECT_THROW(Buffer::allocate(16, Device::cuda(0)), DeviceError);
+}
+
+TEST(Buffer, PinnedMemoryWithoutAGpuIsADeviceErrorThatSaysWhatToDo) {
+  if (cuda_device_count() > 0) GTEST_SKIP() << "a CUDA device is present";
+  try {
+    Buffer::allocate_pinned(16);
+    FAIL() << "expected DeviceError";
+  } catch (const DeviceError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("pinned host memory needs a CUDA device"), std::string::npos) << what;
+    EXPECT_NE(what.find("ordinary memory"), std::string::npos) << what;
+  }
+}
+
+TEST(Buffer, OrdinaryBuffersAreNotPinned) {
+  EXPECT_FALSE(Buffer::allocate(16, Device::cpu()).pinned());
+  EXPECT_FALSE(Buffer().pinned());
 }
 
 }  // namespace
