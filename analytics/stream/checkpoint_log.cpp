@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "analytics/stream/atomic_file.h"
 #include "runtime/error.h"
@@ -139,6 +140,33 @@ void CheckpointLog::prune_states(int64_t batch, int64_t keep) {
     if (b >= batch - keep) break;
     std::error_code ignored;
     fs::remove(path("state", b), ignored);
+  }
+}
+
+namespace {
+constexpr const char* kCompactedFile = "offsets-compacted";
+}  // namespace
+
+std::optional<CheckpointLog::CompactedOffsets> CheckpointLog::compacted_offsets() const {
+  const std::string file = (fs::path(folder_) / kCompactedFile).string();
+  if (!fs::exists(file)) return std::nullopt;
+  const nlohmann::json j = nlohmann::json::parse(read_whole_file(file), nullptr, false);
+  NIMBUS_CHECK_T(ParseError, j.is_object() && j.contains("through") && j["through"].is_number_integer() &&
+                     j.contains("offsets") && j["offsets"].is_string(),
+                 "stream: '", file, "' is not {\"through\": batch, \"offsets\": text}; it was not written by this engine");
+  return CompactedOffsets{j["through"].get<int64_t>(), j["offsets"].get<std::string>()};
+}
+
+void CheckpointLog::compact_logs(int64_t through, const std::string& merged, const std::function<void()>& before_delete) {
+  const nlohmann::json record{{"through", through}, {"offsets", merged}};
+  write_file_atomically((fs::path(folder_) / kCompactedFile).string(), record.dump());
+  if (before_delete) before_delete();
+  for (const char* kind : {"offsets", "commits"}) {
+    for (const int64_t b : batches(kind)) {
+      if (b > through) break;
+      std::error_code ignored;
+      fs::remove(path(kind, b), ignored);
+    }
   }
 }
 

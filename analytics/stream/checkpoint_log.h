@@ -5,9 +5,18 @@
 //   offsets/<batch>     the source offsets of the batch, written BEFORE it runs
 //   commits/<batch>     written AFTER the batch's output is in the sink and its state is saved
 //   state/<batch>       watermark and aggregate state after the batch (WindowAggregator::snapshot)
+//   offsets-compacted   the offsets of every batch up to one id, folded into one (below)
 //
 // Every file is written atomically (atomic_file.h). Batch ids count from 0; file names are the
 // id padded to 12 digits so that listings sort by id.
+//
+// Note [Log compaction]
+// A stream with a one-second trigger logs 86,400 batches a day, two files each. Recovery needs
+// only the last batches' offsets and commits, plus what the source has consumed before them. So
+// the engine keeps the newest batches' files and folds the offsets of all older batches into one
+// record (the source merges them: the union of the files seen, the end of the bytes read), written
+// atomically BEFORE the old files are deleted. A crash between the two leaves old offset files
+// that the record also covers; replaying both through mark_consumed is harmless.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -55,8 +64,18 @@ class NIMBUS_API CheckpointLog {
   // `before_rename` lets crash tests stop halfway through.
   void write_state(int64_t batch, const std::string& bytes, const std::function<void()>& before_rename = {});
   std::string read_state(int64_t batch) const;
-  // Deletes snapshots older than `keep` batches before `batch` (the logs are small and kept).
+  // Deletes snapshots older than `keep` batches before `batch`.
   void prune_states(int64_t batch, int64_t keep);
+
+  // The folded offsets of the batches up to `through` (Note [Log compaction]), if any.
+  struct CompactedOffsets {
+    int64_t through = -1;
+    std::string offsets;
+  };
+  std::optional<CompactedOffsets> compacted_offsets() const;
+  // Records `merged` as the offsets of every batch up to `through`, then deletes those batches'
+  // offset and commit files. `before_delete` lets crash tests stop in between.
+  void compact_logs(int64_t through, const std::string& merged, const std::function<void()>& before_delete = {});
 
  private:
   std::string path(const char* kind, int64_t batch) const;

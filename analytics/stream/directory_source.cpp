@@ -58,6 +58,13 @@ class DirectorySource final : public StreamSource {
     for (const auto& f : files(offsets)) consumed_.insert(f);
   }
 
+  std::string merge_offsets(const std::vector<std::string>& offsets) const override {
+    std::set<std::string> all;
+    for (const std::string& o : offsets)
+      for (auto& f : files(o)) all.insert(std::move(f));
+    return nlohmann::json{{"files", std::vector<std::string>(all.begin(), all.end())}}.dump();
+  }
+
   SourceBatch read(const std::string& offsets) override {
     SourceBatch batch;
     for (const auto& name : files(offsets)) {

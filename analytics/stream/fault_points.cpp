@@ -11,6 +11,7 @@ const char* name_of(FaultPoint point) {
     case FaultPoint::mid_batch: return "kill-mid-batch";
     case FaultPoint::after_sink: return "kill-after-sink";
     case FaultPoint::in_snapshot: return "kill-in-snapshot";
+    case FaultPoint::in_compaction: return "kill-in-compaction";
   }
   return "";
 }

@@ -7,6 +7,8 @@
 //                                            state snapshot and commit
 //   NIMBUS_STREAM_FAULT=kill-in-snapshot:N   with batch N's snapshot written to its temporary file
 //                                            but not yet renamed
+//   NIMBUS_STREAM_FAULT=kill-in-compaction:N with the folded offsets written after batch N, before
+//                                            the old offset and commit files are deleted
 // Unset (always, outside tests), a check is one getenv. The parsing is runtime/fault_injection.h.
 #include <cstdint>
 
@@ -14,7 +16,7 @@
 
 namespace nimbus::analytics::stream {
 
-enum class FaultPoint { mid_batch, after_sink, in_snapshot };
+enum class FaultPoint { mid_batch, after_sink, in_snapshot, in_compaction };
 
 // Kills this process with SIGKILL when NIMBUS_STREAM_FAULT names `point` and `batch`.
 NIMBUS_API void maybe_fail_at(FaultPoint point, int64_t batch);

@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
+
 #include <nlohmann/json.hpp>
 
 #include "analytics/csv/csv_reader.h"
@@ -53,6 +56,18 @@ class GrowingFileSource final : public StreamSource {
   }
 
   void mark_consumed(const std::string& offsets) override { position_ = std::max(position_, range(offsets).second); }
+
+  // The batches' ranges are consecutive, so their union is one range.
+  std::string merge_offsets(const std::vector<std::string>& offsets) const override {
+    int64_t start = INT64_MAX, end = 0;
+    for (const std::string& o : offsets) {
+      const auto [s, e] = range(o);
+      start = std::min(start, s);
+      end = std::max(end, e);
+    }
+    if (offsets.empty()) start = 0;
+    return nlohmann::json{{"start", start}, {"end", end}}.dump();
+  }
 
   SourceBatch read(const std::string& offsets) override {
     const auto [start, end] = range(offsets);

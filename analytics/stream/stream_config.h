@@ -38,6 +38,10 @@ struct NIMBUS_API StreamConfig {
   SinkKind sink_kind = SinkKind::csv;
   std::string sink_path;
   std::string checkpoint_dir;
+  // Batches whose offset and commit files stay in the checkpoint; older ones are folded into one
+  // record (Note [Log compaction] in checkpoint_log.h). Not a YAML key: the engine's choice,
+  // set here for tests.
+  int64_t retain_batches = 100;
 
   // What the checkpoint records to refuse a restart with a different query, source or sink.
   std::string description() const;

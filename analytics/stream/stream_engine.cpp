@@ -62,6 +62,7 @@ StreamEngine::StreamEngine(StreamConfig config, std::unique_ptr<StreamSource> so
 void StreamEngine::recover() {
   const RecoveryPlan plan = plan_recovery(log_.last_offsets(), log_.last_commit());
   if (plan.resume_state) aggregator_.restore(log_.read_state(*plan.resume_state));
+  if (const auto compacted = log_.compacted_offsets()) source_->mark_consumed(compacted->offsets);
   for (const int64_t b : log_.offset_batches()) source_->mark_consumed(log_.read_offsets(b));
   next_batch_ = plan.next_batch;
   rerun_ = plan.rerun;
@@ -94,6 +95,7 @@ BatchStats StreamEngine::run_batch(int64_t batch, const std::string& offsets, bo
                         {"windows_emitted", stats.windows_emitted}, {"watermark_us", aggregator_.watermark()}};
   log_.write_commit(batch, commit.dump());
   log_.prune_states(batch, kSnapshotsKept);
+  compact_logs(batch);
   const double total_s = seconds_since(start);
   if (progress != nullptr) {
     std::ostringstream line;
@@ -110,6 +112,20 @@ BatchStats StreamEngine::run_batch(int64_t batch, const std::string& offsets, bo
     *progress << line.str() << "\n" << std::flush;
   }
   return stats;
+}
+
+void StreamEngine::compact_logs(int64_t batch) {
+  const std::vector<int64_t> logged = log_.offset_batches();
+  const int64_t retain = std::max<int64_t>(config_.retain_batches, 1);
+  if (static_cast<int64_t>(logged.size()) <= 2 * retain) return;
+  const int64_t through = batch - retain;
+  std::vector<std::string> offsets;
+  if (const auto compacted = log_.compacted_offsets()) offsets.push_back(compacted->offsets);
+  for (const int64_t b : logged) {
+    if (b > through) break;
+    offsets.push_back(log_.read_offsets(b));
+  }
+  log_.compact_logs(through, source_->merge_offsets(offsets), [batch] { maybe_fail_at(FaultPoint::in_compaction, batch); });
 }
 
 RunSummary StreamEngine::run(const RunOptions& options) {

@@ -62,6 +62,8 @@ class NIMBUS_API StreamEngine {
   void recover();
   // Runs batch `batch` over `offsets`; `logged` when the offsets are already in the log (a re-run).
   BatchStats run_batch(int64_t batch, const std::string& offsets, bool logged, std::ostream* progress);
+  // Folds the logs of batches older than the retained ones once twice as many are kept.
+  void compact_logs(int64_t batch);
   std::string time_text(int64_t micros) const;
 
   StreamConfig config_;

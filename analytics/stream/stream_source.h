@@ -32,6 +32,10 @@ class NIMBUS_API StreamSource {
   // Records a logged batch as consumed, so that plan_next moves past it (recovery replays the offset
   // log through this).
   virtual void mark_consumed(const std::string& offsets) = 0;
+  // One offsets text that mark_consumed takes for all of `offsets` (texts plan_next or an earlier
+  // merge returned), so that old batches' entries of the offset log can be folded into one
+  // (Note [Log compaction] in checkpoint_log.h).
+  virtual std::string merge_offsets(const std::vector<std::string>& offsets) const = 0;
   virtual SourceBatch read(const std::string& offsets) = 0;
 };
 

@@ -86,7 +86,7 @@ Table WindowAggregator::partial_rows(const Table& part, BatchStats& stats, int64
   keep.reserve(times.size());
   for (size_t i = 0; i < times.size(); ++i) {
     const int64_t t = times[i];
-    if (t == kNoTime) {
+    if (t == kNoTime || !window_bounds_fit(query_.window, t)) {
       ++stats.no_time_rows;
       continue;
     }

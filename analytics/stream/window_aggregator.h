@@ -29,7 +29,7 @@ namespace nimbus::analytics::stream {
 
 struct BatchStats {
   int64_t rows = 0;             // rows read
-  int64_t no_time_rows = 0;     // dropped: NULL event time
+  int64_t no_time_rows = 0;     // dropped: NULL event time, or one whose windows overflow int64 us
   int64_t late_rows = 0;        // dropped: older than the watermark
   int64_t filtered_rows = 0;    // dropped by WHERE
   int64_t windows_emitted = 0;  // output rows

@@ -1,5 +1,6 @@
 #include "analytics/stream/window_assigner.h"
 
+#include <cstdint>
 #include <numeric>
 
 namespace nimbus::analytics::stream {
@@ -23,6 +24,13 @@ WindowRange windows_containing(const WindowSpec& spec, int64_t t) {
 int64_t pane_start(const WindowSpec& spec, int64_t t) {
   const int64_t pane = spec.pane_us();
   return floor_div(t, pane) * pane;
+}
+
+bool window_bounds_fit(const WindowSpec& spec, int64_t t) {
+  // Every window holding t starts after t - size - slide and ends by t + size.
+  int64_t reach = 0;
+  if (__builtin_add_overflow(spec.size_us, spec.slide_us, &reach)) return false;
+  return t >= INT64_MIN + reach && t <= INT64_MAX - reach;
 }
 
 }  // namespace nimbus::analytics::stream

@@ -38,5 +38,9 @@ struct WindowRange {
 NIMBUS_API WindowRange windows_containing(const WindowSpec& spec, int64_t t);
 // The start of the pane holding t.
 NIMBUS_API int64_t pane_start(const WindowSpec& spec, int64_t t);
+// Whether the start and end of every window holding t fit in int64 microseconds: false for times
+// within a window size and a slide of either end of the range (about 292,000 years from 1970),
+// whose window arithmetic would overflow. Such times are no usable event time.
+NIMBUS_API bool window_bounds_fit(const WindowSpec& spec, int64_t t);
 
 }  // namespace nimbus::analytics::stream

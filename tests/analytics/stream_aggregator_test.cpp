@@ -75,6 +75,17 @@ TEST(StreamAggregator, LateRowsAreDroppedAndCounted) {
   EXPECT_EQ(run(a, {{40, "z", 0}}, &s), "10,20,a,1,2,2\n20,30,a,1,1,1\n");
 }
 
+TEST(StreamAggregator, TimesWhoseWindowsWouldOverflowAreDroppedLikeMissingOnes) {
+  StreamQuery q = query(OutputMode::update);
+  q.time_format = TimeFormat::microseconds;
+  WindowAggregator a(q);
+  BatchStats s;
+  EXPECT_EQ(run(a, {{INT64_MAX, "a", 1}, {INT64_MAX - 5, "a", 1}, {INT64_MIN + 1, "b", 1}, {1000000, "c", 2}}, &s),
+            "0,10000000,c,1,2,2\n");
+  EXPECT_EQ(s.no_time_rows, 3);
+  EXPECT_EQ(a.watermark(), 1000000 - 2000000) << "dropped times do not move the watermark";
+}
+
 TEST(StreamAggregator, LateRowsDoNotReopenFinalWindows) {
   WindowAggregator a(query(OutputMode::append, 10, 10, 0));
   BatchStats s;

@@ -9,6 +9,7 @@
 #include "analytics/stream/atomic_file.h"
 #include "analytics/stream/checkpoint_log.h"
 #include "analytics/stream/stream_engine.h"
+#include "analytics/stream/stream_source.h"
 
 namespace nimbus::analytics::stream {
 namespace {
@@ -174,6 +175,80 @@ TEST(StreamCheckpoint, AnUncommittedBatchRunsAgainWithTheSameOffsets) {
   other.query.keys = {"v"};
   other.query.aggregates.pop_back();
   EXPECT_THROW(StreamEngine{other}, ConfigError);
+}
+
+// Note [Log compaction]: old batches' offsets fold into one record; a crash after the record is
+// written but before the old files go leaves both, which recovery reads alike.
+TEST(StreamCheckpoint, CompactionFoldsOldOffsetsAndKeepsTheNewestBatches) {
+  CheckpointLog log(fresh_folder("compact"));
+  EXPECT_FALSE(log.compacted_offsets());
+  for (int64_t b = 0; b < 6; ++b) {
+    log.write_offsets(b, "{}");
+    log.write_commit(b, "{}");
+  }
+  try {
+    log.compact_logs(1, "folded 0-1", [] { throw IOError("crash before the old files go"); });
+  } catch (const IOError&) {
+  }
+  ASSERT_TRUE(log.compacted_offsets());
+  EXPECT_EQ(log.compacted_offsets()->through, 1);
+  EXPECT_EQ(log.offset_batches().size(), 6u) << "nothing deleted before the record was safe";
+  log.compact_logs(3, "folded 0-3");
+  EXPECT_EQ(log.compacted_offsets()->through, 3);
+  EXPECT_EQ(log.compacted_offsets()->offsets, "folded 0-3");
+  EXPECT_EQ(log.offset_batches(), (std::vector<int64_t>{4, 5}));
+  EXPECT_EQ(log.last_commit(), 5);
+  const RecoveryPlan plan = plan_recovery(log.last_offsets(), log.last_commit());
+  EXPECT_EQ(plan.next_batch, 6);
+  EXPECT_FALSE(plan.rerun);
+}
+
+TEST(StreamCheckpoint, SourcesMergeTheirOffsetsIntoWhatMarkConsumedTakes) {
+  const std::string root = fresh_folder("merge");
+  fs::create_directories(root + "/in");
+  const auto dir = make_directory_source(root + "/in", {}, {});
+  EXPECT_EQ(dir->merge_offsets({"{\"files\":[\"b\",\"a\"]}", "{\"files\":[\"c\",\"a\"]}"}),
+            "{\"files\":[\"a\",\"b\",\"c\"]}");
+  std::ofstream(root + "/grow.csv") << "ts,k,v\n";
+  const auto file = make_growing_file_source(root + "/grow.csv", {}, {});
+  EXPECT_EQ(file->merge_offsets({"{\"start\":7,\"end\":20}", "{\"start\":20,\"end\":31}"}),
+            "{\"end\":31,\"start\":7}");
+}
+
+// With one batch retained the logs are compacted while the engine runs; a restart then reads only
+// new files, and the output is what a run without compaction writes.
+TEST(StreamCheckpoint, ACompactedCheckpointRestartsWhereItStopped) {
+  const std::string plain = fresh_folder("engine_plain");
+  write_inputs(plain);
+  std::ofstream(plain + "/in/005.csv") << "ts,k,v\n52,d,2\n";
+  RunOptions once;
+  once.once = true;
+  {
+    StreamEngine engine(directory_config(plain));
+    EXPECT_EQ(engine.run(once).batches, 5);
+  }
+  const std::string compacted = fresh_folder("engine_compacted");
+  write_inputs(compacted);
+  StreamConfig config = directory_config(compacted);
+  config.retain_batches = 1;
+  {
+    StreamEngine engine(config);
+    EXPECT_EQ(engine.run(once).batches, 4);
+  }
+  CheckpointLog::CompactedOffsets folded;
+  {
+    CheckpointLog log(compacted + "/ckpt");
+    ASSERT_TRUE(log.compacted_offsets());
+    folded = *log.compacted_offsets();
+    EXPECT_LE(log.offset_batches().size(), 2u);
+  }
+  EXPECT_NE(folded.offsets.find("001.csv"), std::string::npos) << folded.offsets;
+  std::ofstream(compacted + "/in/005.csv") << "ts,k,v\n52,d,2\n";
+  {
+    StreamEngine engine(config);
+    EXPECT_EQ(engine.run(once).batches, 1) << "only the new file; the folded ones stay consumed";
+  }
+  EXPECT_EQ(sink_files(compacted + "/out"), sink_files(plain + "/out"));
 }
 
 }  // namespace

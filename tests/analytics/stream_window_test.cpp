@@ -97,6 +97,22 @@ TEST(StreamWindow, EveryTimeOfAPaneIsInThePanesWindows) {
   }
 }
 
+TEST(StreamWindow, TimesWhoseWindowsWouldOverflowDoNotFit) {
+  const WindowSpec w = sliding(10, 5);
+  const int64_t reach = 15 * kSecond;
+  EXPECT_TRUE(window_bounds_fit(w, 0));
+  EXPECT_TRUE(window_bounds_fit(w, INT64_MAX - reach));
+  EXPECT_FALSE(window_bounds_fit(w, INT64_MAX - reach + 1));
+  EXPECT_FALSE(window_bounds_fit(w, INT64_MAX));
+  EXPECT_TRUE(window_bounds_fit(w, INT64_MIN + reach));
+  EXPECT_FALSE(window_bounds_fit(w, INT64_MIN + reach - 1));
+  // Every window of a time that fits has a representable end.
+  const WindowRange r = windows_containing(w, INT64_MAX - reach);
+  const int64_t last_start = r.first_start + (r.count - 1) * w.slide_us;
+  EXPECT_LE(last_start, INT64_MAX - w.size_us);
+  EXPECT_FALSE(window_bounds_fit({INT64_MAX, INT64_MAX}, 0)) << "size + slide itself overflows";
+}
+
 TEST(StreamWindow, Durations) {
   EXPECT_EQ(parse_duration("10 seconds"), 10 * kSecond);
   EXPECT_EQ(parse_duration("10s"), 10 * kSecond);
