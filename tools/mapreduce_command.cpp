@@ -1,5 +1,5 @@
-// `nimbus mapreduce wordcount|grep|index FILE... [--top N] [--words RULE] [--format table|csv|json]`
-// (wordcount also takes `--strategy phoenix|mars`, and runs on `--device cuda` with mars) and
+// `nimbus mapreduce wordcount|grep|index FILE... [--top N] [--words RULE] [--format table|csv|json]
+// [--strategy phoenix|mars]` (each runs on `--device cuda` with mars) and
 // `nimbus mapreduce histogram|kmeans FILE.csv ...`: the built-in map/reduce jobs over text files
 // (plain or gzip) and CSV tables. Results on stdout; progress on stderr for inputs over 256 MB.
 #include <chrono>
@@ -55,7 +55,7 @@ void print(const analytics::Table& table, const MapReduceCliOptions& o) {
   }
 }
 
-// Word count's device and strategy: `auto` is cuda:0 when a CUDA device is present. Phoenix is a
+// A text job's device and strategy: `auto` is cuda:0 when a CUDA device is present. Phoenix is a
 // CPU engine, so a GPU defaults to Mars; asking for a device that is not there is a DeviceError.
 void choose_engine(const MapReduceCliOptions& o, analytics::mapreduce::TextJobOptions& options) {
   NIMBUS_CHECK_T(ConfigError, o.device == "auto" || o.device == "cpu" || o.device == "cuda" || o.device.rfind("cuda:", 0) == 0,
@@ -69,7 +69,8 @@ void choose_engine(const MapReduceCliOptions& o, analytics::mapreduce::TextJobOp
 
 void check_device(const MapReduceCliOptions& o) {
   if (o.device == "cuda" || o.device.rfind("cuda:", 0) == 0)
-    throw DeviceError("nimbus mapreduce: this job runs on the CPU (only wordcount runs on cuda); use --device cpu or auto");
+    throw DeviceError("nimbus mapreduce: this job runs on the CPU (wordcount, grep and index run on cuda); use --device cpu "
+                      "or auto");
   NIMBUS_CHECK_T(ConfigError, o.device == "auto" || o.device == "cpu", "nimbus mapreduce: --device '", o.device,
                  "' is not one of auto, cpu, cuda");
 }
@@ -94,8 +95,7 @@ void run_table(const std::string& job, const MapReduceCliOptions& o) {
 
 void run(const std::string& job, const MapReduceCliOptions& o) {
   analytics::mapreduce::TextJobOptions options;
-  if (job == "wordcount") choose_engine(o, options);
-  else check_device(o);
+  choose_engine(o, options);
   options.rule = analytics::mapreduce::parse_word_rule(o.words);
   options.top = o.top;
   analytics::mapreduce::TextSource source(o.files);
@@ -117,6 +117,13 @@ void run(const std::string& job, const MapReduceCliOptions& o) {
   }
 }
 
+void add_strategy(CLI::App* cmd, MapReduceCliOptions& o) {
+  cmd->add_option("--strategy", o.strategy,
+                  "phoenix (per-thread combiners, CPU) or mars (count, scan, emit, sort, reduce; CPU or GPU); "
+                  "default: phoenix on the CPU, mars on a GPU")
+      ->check(CLI::IsMember({"phoenix", "mars"}));
+}
+
 void add_common(CLI::App* cmd, MapReduceCliOptions& o) {
   cmd->add_option("--words", o.words, "Word rule: alnum-lower, alnum or whitespace")->capture_default_str();
   cmd->add_option("--format", o.format, "Output: table, csv or json")
@@ -136,21 +143,20 @@ void add_mapreduce_command(CLI::App& app) {
   auto* w = mr->add_subcommand("wordcount", "Words and their counts, most frequent first (then by word)");
   w->add_option("files", wc.files, "Text files (plain or gzip)")->required();
   w->add_option("--top", wc.top, "Only the N most frequent words");
-  w->add_option("--strategy", wc.strategy,
-                "phoenix (per-thread combiners, CPU) or mars (count, scan, emit, sort, reduce; CPU or GPU); "
-                "default: phoenix on the CPU, mars on a GPU")
-      ->check(CLI::IsMember({"phoenix", "mars"}));
+  add_strategy(w, wc);
   add_common(w, wc);
   w->callback([] { run("wordcount", wc); });
 
   auto* g = mr->add_subcommand("grep", "Lines containing a fixed string, counted per file");
   g->add_option("pattern", grep.pattern, "The string to look for")->required();
   g->add_option("files", grep.files, "Text files (plain or gzip)")->required();
+  add_strategy(g, grep);
   add_common(g, grep);
   g->callback([] { run("grep", grep); });
 
   auto* i = mr->add_subcommand("index", "Inverted index: each word with the file:line places it occurs");
   i->add_option("files", index.files, "Text files (plain or gzip)")->required();
+  add_strategy(i, index);
   add_common(i, index);
   i->callback([] { run("index", index); });
 

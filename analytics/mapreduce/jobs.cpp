@@ -3,33 +3,12 @@
 #include <algorithm>
 
 #include "analytics/column_builder.h"
+#include "analytics/mapreduce/mars_text_jobs.h"
 #include "runtime/error.h"
 
 namespace nimbus::analytics::mapreduce {
 
 namespace {
-
-// Word count with the Mars strategy: each block's distinct words (mars.h), merged across blocks
-// into the table Phoenix's run_text_job returns. On a device the block's text stays as read, so
-// keys are lower-cased here (only the distinct words are).
-JobResult<WordCountJob> mars_word_counts(TextSource& source, const TextJobOptions& options) {
-  JobResult<WordCountJob> counts;
-  TextBlock block;
-  std::string key;
-  while (source.next(block)) {
-    const MarsWordCounts words = mars_word_count_block(block.text, options.rule, options.device, options.mars);
-    for (size_t i = 0; i < words.count.size(); ++i) {
-      key.assign(block.text, static_cast<size_t>(words.position[i]), static_cast<size_t>(words.length[i]));
-      if (options.rule == WordRule::alnum_lower) ascii_lower_in_place(key);
-      const auto it = counts.find(std::string_view(key));
-      if (it == counts.end()) counts.emplace(key, words.count[i]);
-      else it->second += words.count[i];
-    }
-    if (options.run.progress)
-      options.run.progress(block.bytes_before + static_cast<int64_t>(block.text.size()), source.total_bytes());
-  }
-  return counts;
-}
 
 // Phoenix's engine runs on the CPU only.
 void check_phoenix_device(const TextJobOptions& options, std::string_view job) {
@@ -63,11 +42,11 @@ Table word_count(TextSource& source, const TextJobOptions& options) {
 
 Table grep_count(TextSource& source, const std::string& pattern, const TextJobOptions& options) {
   NIMBUS_CHECK_T(ConfigError, !pattern.empty(), "grep: the pattern is empty");
-  NIMBUS_CHECK_T(ConfigError, options.strategy == Strategy::phoenix, "grep: only the phoenix strategy is implemented");
-  check_phoenix_device(options, "grep");
+  if (options.strategy == Strategy::phoenix) check_phoenix_device(options, "grep");
   GrepCountJob job;
   job.pattern = pattern;
-  const JobResult<GrepCountJob> counts = run_text_job(job, source, options.run);
+  const JobResult<GrepCountJob> counts = options.strategy == Strategy::mars ? mars_grep_counts(source, pattern, options)
+                                                                            : run_text_job(job, source, options.run);
   ColumnBuilder file(DataType::string), n(DataType::int64);
   for (size_t d = 0; d < source.paths().size(); ++d) {  // every file, matching or not, in input order
     const auto it = counts.find(static_cast<int64_t>(d));
@@ -78,12 +57,11 @@ Table grep_count(TextSource& source, const std::string& pattern, const TextJobOp
 }
 
 Table inverted_index(TextSource& source, const TextJobOptions& options) {
-  NIMBUS_CHECK_T(ConfigError, options.strategy == Strategy::phoenix,
-                 "inverted index: only the phoenix strategy is implemented");
-  check_phoenix_device(options, "inverted index");
+  if (options.strategy == Strategy::phoenix) check_phoenix_device(options, "inverted index");
   InvertedIndexJob job;
   job.rule = options.rule;
-  const JobResult<InvertedIndexJob> index = run_text_job(job, source, options.run);
+  const JobResult<InvertedIndexJob> index = options.strategy == Strategy::mars ? mars_inverted_index(source, options)
+                                                                               : run_text_job(job, source, options.run);
   std::vector<const std::pair<const std::string, std::vector<Posting>>*> entries;
   for (const auto& entry : index) entries.push_back(&entry);
   std::sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) { return a->first < b->first; });

@@ -72,7 +72,7 @@ struct TextJobOptions {
   MapReduceOptions run;
   WordRule rule = WordRule::alnum_lower;
   int64_t top = -1;  // word_count: keep the first `top` rows only (-1: all)
-  // word_count: which engine, and where it runs. Phoenix runs on the CPU only; Mars on the CPU
+  // Which engine, and where it runs. Phoenix runs on the CPU only; Mars (mars_jobs.h) on the CPU
   // (when built with Thrust, mars_host_available()) or on a device whose library registered it.
   // Both give the same table.
   Strategy strategy = Strategy::phoenix;

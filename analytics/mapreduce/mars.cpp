@@ -45,13 +45,37 @@ const MarsDeviceOps* mars_device_ops(DeviceType type) {
   return r.registered[static_cast<size_t>(type)] ? &r.tables[static_cast<size_t>(type)] : nullptr;
 }
 
-MarsWordCounts mars_word_count_block(std::string& text, WordRule rule, Device device, const MarsOptions& options) {
-  if (device.is_cpu()) return mars_host_word_count(text, rule, options);
+namespace {
+
+// The registered entries for a device (its library loaded first), checked to hold `entry`.
+const MarsDeviceOps& device_ops(Device device, bool (*has_entry)(const MarsDeviceOps&), std::string_view job) {
   backend_for(device);  // loads the device's library (which registers its entries); DeviceError if absent
   const MarsDeviceOps* ops = mars_device_ops(device.type);
-  NIMBUS_CHECK_T(DeviceError, ops != nullptr && ops->word_count != nullptr, "map/reduce with the Mars strategy is not available on ",
-                 device.str(), ": the device library loaded but registered no map/reduce entries");
-  return ops->word_count(text, rule, device, options);
+  NIMBUS_CHECK_T(DeviceError, ops != nullptr && has_entry(*ops), job, " with the Mars strategy is not available on ",
+                 device.str(), ": the device library loaded but registered no such map/reduce entry");
+  return *ops;
+}
+
+}  // namespace
+
+MarsWordCounts mars_word_count_block(std::string& text, WordRule rule, Device device, const MarsOptions& options) {
+  if (device.is_cpu()) return mars_host_word_count(text, rule, options);
+  const auto has = [](const MarsDeviceOps& ops) { return ops.word_count != nullptr; };
+  return device_ops(device, has, "word count").word_count(text, rule, device, options);
+}
+
+MarsGrepCounts mars_grep_count_block(std::string& text, int64_t document, std::string_view pattern, Device device,
+                                     const MarsOptions& options) {
+  if (device.is_cpu()) return mars_host_grep_count(text, document, pattern, options);
+  const auto has = [](const MarsDeviceOps& ops) { return ops.grep_count != nullptr; };
+  return device_ops(device, has, "grep").grep_count(text, document, pattern, device, options);
+}
+
+MarsPostings mars_inverted_index_block(std::string& text, int64_t first_line, WordRule rule, Device device,
+                                       const MarsOptions& options) {
+  if (device.is_cpu()) return mars_host_inverted_index(text, first_line, rule, options);
+  const auto has = [](const MarsDeviceOps& ops) { return ops.inverted_index != nullptr; };
+  return device_ops(device, has, "inverted index").inverted_index(text, first_line, rule, device, options);
 }
 
 }  // namespace nimbus::analytics::mapreduce

@@ -1,6 +1,6 @@
 #pragma once
 // The Mars execution strategy for text jobs (Note [Mars strategy] in mars_phases.h): the entry
-// points the jobs call, the per-block result, and the registry through which a device library
+// points the jobs call, the per-block results, and the registry through which a device library
 // provides the strategy for its device type (as analytics/ops/device_ops.h does for operators).
 // Nothing here includes Thrust, so callers build whether or not the Thrust headers were found.
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "analytics/mapreduce/mars_text.h"
 #include "analytics/mapreduce/words.h"
 #include "runtime/device.h"
 
@@ -21,31 +22,50 @@ enum class Strategy : uint8_t { phoenix, mars };
 NIMBUS_API Strategy parse_strategy(std::string_view name);
 
 struct MarsOptions {
-  // Bytes of text one map task reads (a GPU thread, a host loop iteration). A word belongs to the
-  // task holding its first byte and may run past the task's end.
+  // Bytes of text one map task reads (a GPU thread, a host loop iteration). A word or line belongs
+  // to the task holding its first byte and may run past the task's end.
   int64_t chunk_bytes = 256;
-  // Bits of the word hash the shuffle sorts by. Below 64 only in tests: it forces collisions, so
+  // Bits of the key hash the shuffle sorts by. Below 64 only in tests: it forces collisions, so
   // the exact fallback (Note [Mars strategy]) runs.
   int hash_bits = 64;
 };
 
-// The distinct words of one block: word i is the block's bytes [position[i], position[i] +
-// length[i]) (before lower-casing, on a device) and occurs count[i] times. In no particular order.
-struct MarsWordCounts {
-  std::vector<int64_t> position, length, count;
+// What a Mars job gives for one block: its distinct keys in no particular order, and their values.
+// A job with a combine() has one value per key (values[i] is keys[i]'s); a job without one has
+// value lists, keys[i] owning the next group_sizes[i] entries of `values` in order.
+template <typename Key, typename Value>
+struct MarsOutput {
+  std::vector<Key> keys;
+  std::vector<Value> values;
+  std::vector<int64_t> group_sizes;
 };
+
+// Word count: words as byte ranges of the block (before lower-casing, on a device) and counts.
+using MarsWordCounts = MarsOutput<TextRange, int64_t>;
+// Grep: input file indices and their matching lines.
+using MarsGrepCounts = MarsOutput<int64_t, int64_t>;
+// Inverted index: words as byte ranges, each with its ascending, distinct line numbers.
+using MarsPostings = MarsOutput<TextRange, int64_t>;
 
 // Whether this build holds the host instantiation (it needs the Thrust headers at build time).
 NIMBUS_API bool mars_host_available();
-// Word count of one block on the host (Thrust's OpenMP system). `text` is lower-cased in place
-// under alnum_lower. ConfigError when !mars_host_available().
+// The built-in jobs over one block on the host (Thrust's OpenMP system). `text` is lower-cased in
+// place under alnum_lower. ConfigError when !mars_host_available().
 NIMBUS_API MarsWordCounts mars_host_word_count(std::string& text, WordRule rule, const MarsOptions& options = {});
+NIMBUS_API MarsGrepCounts mars_host_grep_count(std::string& text, int64_t document, std::string_view pattern,
+                                               const MarsOptions& options = {});
+NIMBUS_API MarsPostings mars_host_inverted_index(std::string& text, int64_t first_line, WordRule rule,
+                                                 const MarsOptions& options = {});
 
-// What a device library registers for its device type.
+// What a device library registers for its device type: the same jobs over one block in host
+// memory (copied to `device` and left unchanged).
 struct MarsDeviceOps {
-  // Word count of one block (host memory; copied to `device` and left unchanged).
   MarsWordCounts (*word_count)(std::string_view text, WordRule rule, Device device, const MarsOptions& options) =
       nullptr;
+  MarsGrepCounts (*grep_count)(std::string_view text, int64_t document, std::string_view pattern, Device device,
+                               const MarsOptions& options) = nullptr;
+  MarsPostings (*inverted_index)(std::string_view text, int64_t first_line, WordRule rule, Device device,
+                                 const MarsOptions& options) = nullptr;
 };
 
 // Installs the entries for a device type (replacing any before it).
@@ -53,10 +73,15 @@ NIMBUS_API void register_mars_device_ops(DeviceType type, const MarsDeviceOps& o
 // The entries registered for the type, or nullptr.
 NIMBUS_API const MarsDeviceOps* mars_device_ops(DeviceType type);
 
-// Word count of one block on `device` with the Mars strategy: the host instantiation on the CPU,
-// the registered device entry elsewhere (the device's library is loaded first). Errors say what is
-// missing: the host path in a build without Thrust, a device type without a registration.
+// The built-in jobs over one block on `device` with the Mars strategy: the host instantiation on
+// the CPU, the registered device entry elsewhere (the device's library is loaded first). Errors
+// say what is missing: the host path in a build without Thrust, a device type without a
+// registration. `first_line` is the number, in its file, of the block's first line.
 NIMBUS_API MarsWordCounts mars_word_count_block(std::string& text, WordRule rule, Device device,
                                                 const MarsOptions& options = {});
+NIMBUS_API MarsGrepCounts mars_grep_count_block(std::string& text, int64_t document, std::string_view pattern,
+                                                Device device, const MarsOptions& options = {});
+NIMBUS_API MarsPostings mars_inverted_index_block(std::string& text, int64_t first_line, WordRule rule, Device device,
+                                                  const MarsOptions& options = {});
 
 }  // namespace nimbus::analytics::mapreduce

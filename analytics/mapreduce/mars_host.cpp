@@ -1,5 +1,5 @@
 // The Mars strategy's host instantiation (Note [Mars strategy] in mars_phases.h): the same
-// template as the GPU's, run by Thrust's OpenMP system, so CI tests its logic without a GPU.
+// templates as the GPU's, run by Thrust's OpenMP system, so CI tests their logic without a GPU.
 // Built only when CMake found the Thrust headers (NIMBUS_HAVE_THRUST); otherwise the entry points
 // say the strategy is not in this build.
 #include <memory>
@@ -33,10 +33,18 @@ struct HostArrays {
     return {std::unique_ptr<T[]>(new T[static_cast<size_t>(std::max<int64_t>(n, 1))])};
   }
   template <typename T>
+  Array<T> from_host(const T* src, int64_t n) {
+    Array<T> copy = make<T>(n);
+    std::copy(src, src + n, copy.data());
+    return copy;
+  }
+  template <typename T>
   void to_host(T* dst, const T* src, int64_t n) {
     std::copy(src, src + n, dst);
   }
 };
+
+int64_t size_of(const std::string& text) { return static_cast<int64_t>(text.size()); }
 
 }  // namespace
 
@@ -44,18 +52,37 @@ bool mars_host_available() { return true; }
 
 MarsWordCounts mars_host_word_count(std::string& text, WordRule rule, const MarsOptions& options) {
   HostArrays arrays;
-  return mars::word_count(thrust::omp::par, arrays, text.data(), static_cast<int64_t>(text.size()), rule, options);
+  return mars::word_count(thrust::omp::par, arrays, text.data(), size_of(text), rule, options);
+}
+
+MarsGrepCounts mars_host_grep_count(std::string& text, int64_t document, std::string_view pattern,
+                                    const MarsOptions& options) {
+  HostArrays arrays;
+  return mars::grep_count(thrust::omp::par, arrays, text.data(), size_of(text), document, pattern, options);
+}
+
+MarsPostings mars_host_inverted_index(std::string& text, int64_t first_line, WordRule rule, const MarsOptions& options) {
+  HostArrays arrays;
+  return mars::inverted_index(thrust::omp::par, arrays, text.data(), size_of(text), first_line, rule, options);
 }
 
 #else
 
-bool mars_host_available() { return false; }
+namespace {
 
-MarsWordCounts mars_host_word_count(std::string&, WordRule, const MarsOptions&) {
+[[noreturn]] void not_built() {
   NIMBUS_THROW(ConfigError,
                "the Mars strategy on the CPU is not in this build: it is compiled with the Thrust headers, which "
                "were not found when nimbus was configured (they come with the CUDA toolkit); use --strategy phoenix");
 }
+
+}  // namespace
+
+bool mars_host_available() { return false; }
+
+MarsWordCounts mars_host_word_count(std::string&, WordRule, const MarsOptions&) { not_built(); }
+MarsGrepCounts mars_host_grep_count(std::string&, int64_t, std::string_view, const MarsOptions&) { not_built(); }
+MarsPostings mars_host_inverted_index(std::string&, int64_t, WordRule, const MarsOptions&) { not_built(); }
 
 #endif
 

@@ -133,12 +133,13 @@ TEST(MapReduceMars, BlockResultAndErrors) {
   NIMBUS_REQUIRE_HOST_MARS();
   std::string text = "b a B a, c";
   const MarsWordCounts words = mars_word_count_block(text, WordRule::alnum_lower, Device::cpu());
-  ASSERT_EQ(words.count.size(), 3u);
+  ASSERT_EQ(words.keys.size(), 3u);
+  ASSERT_EQ(words.values.size(), 3u);
   int64_t total = 0;
-  for (size_t i = 0; i < words.count.size(); ++i) {
-    total += words.count[i];
-    const std::string word = text.substr(static_cast<size_t>(words.position[i]), static_cast<size_t>(words.length[i]));
-    EXPECT_EQ(words.count[i], word == "c" ? 1 : 2) << word;
+  for (size_t i = 0; i < words.keys.size(); ++i) {
+    total += words.values[i];
+    const std::string word = text.substr(static_cast<size_t>(words.keys[i].begin), static_cast<size_t>(words.keys[i].size()));
+    EXPECT_EQ(words.values[i], word == "c" ? 1 : 2) << word;
   }
   EXPECT_EQ(total, 5);
   EXPECT_EQ(text, "b a b a, c");  // lower-cased in place

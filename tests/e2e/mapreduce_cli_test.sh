@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `nimbus mapreduce` through the tool: word count as CSV (the header `word,count`, then every word by
 # count descending and word ascending), the same CSV with the Mars strategy on the CPU, --top, grep
-# counts, the inverted index, a histogram, and bad input failing with exit code 1 and a message on
-# stderr.
+# counts, the inverted index (both also with Mars), a histogram, and bad input failing with exit
+# code 1 and a message on stderr.
 # Usage: mapreduce_cli_test.sh NIMBUS_BINARY
 set -u
 nimbus=$1
@@ -41,6 +41,17 @@ fi
 [ "$("$nimbus" mapreduce wordcount "$work/a.txt" --top 1 --format csv | tail -n +2)" = "the,3" ] || fail "--top 1"
 "$nimbus" mapreduce grep dog "$work/a.txt" "$work/b.txt" --format csv | grep -q "b.txt,0" || fail "grep counts"
 "$nimbus" mapreduce index "$work/a.txt" "$work/b.txt" --format csv | grep -q "^cat,3,1:1 1:2 2:1$" || fail "index postings"
+# Grep and the index with the Mars strategy on the CPU print what Phoenix prints (when built).
+for job in "grep dog" "index"; do
+  "$nimbus" mapreduce $job "$work/a.txt" "$work/b.txt" --format csv >"$work/phoenix.csv" || fail "$job failed"
+  if "$nimbus" mapreduce $job "$work/a.txt" "$work/b.txt" --format csv --strategy mars --device cpu \
+      >"$work/mars.csv" 2>"$work/err"; then
+    cmp -s "$work/phoenix.csv" "$work/mars.csv" || fail "$job --strategy mars differs:
+$(cat "$work/mars.csv")"
+  else
+    grep -q "Thrust" "$work/err" || fail "$job --strategy mars failed: $(cat "$work/err")"
+  fi
+done
 
 printf 'x\n1\n2\n3\n4\n' > "$work/t.csv"
 "$nimbus" mapreduce histogram "$work/t.csv" --column x --buckets 2 --format csv | grep -q "^1,2.5,4,2$" \
