@@ -1,6 +1,6 @@
 # `cmake --install` puts libraries, headers (under include/nimbus) and a package config in place,
 # so another project can write find_package(nimbus) and link nimbus::runtime / nimbus::kernels, or
-# nimbus::serve to load and run exported models (examples/embed).
+# nimbus::inference to load and run exported models (examples/embed).
 include(CMakePackageConfigHelpers)
 
 set(NIMBUS_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/nimbus)

@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "runtime/error.h"
 #include "serve/compute_threads.h"
 #include "serve/http_error.h"
 
@@ -17,10 +18,20 @@ uint64_t microseconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 Batcher::Batcher(std::string name, std::shared_ptr<ServedModel> model, BatchingOptions options, ModelMetrics& metrics,
-                 std::shared_ptr<std::mutex> device_lock)
-    : name_(std::move(name)), model_(std::move(model)), options_(options), metrics_(metrics),
-      device_lock_(std::move(device_lock)) {
-  worker_ = std::thread([this] { work(); });
+                 std::shared_ptr<ComputeBudget> budget)
+    : name_(std::move(name)), model_(std::move(model)), options_(std::move(options)), metrics_(metrics),
+      budget_(std::move(budget)) {
+  NIMBUS_CHECK_T(ConfigError, options_.instances >= 1 && options_.instances <= kMaxInstances, name_, ": instances must be from 1 to ",
+                 kMaxInstances, ", got ", options_.instances);
+  // Each instance's share of the device's budget (Note [Thread budget]).
+  threads_per_instance_ =
+      serve::threads_per_instance(budget_ ? budget_->threads() : options_.compute_threads, options_.instances);
+  metrics_.instances = options_.instances;
+  // Streams are made here, on the calling thread, so a device error is thrown to the caller.
+  std::vector<Stream> streams;
+  for (int i = 0; i < options_.instances; ++i) streams.push_back(new_stream(model_->device()));
+  for (int i = 0; i < options_.instances; ++i)
+    instances_.emplace_back([this, i, stream = streams[static_cast<size_t>(i)]] { work(i, stream); });
 }
 
 Batcher::~Batcher() { stop(); }
@@ -31,7 +42,13 @@ void Batcher::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (worker_.joinable()) worker_.join();
+  for (std::thread& instance : instances_)
+    if (instance.joinable()) instance.join();
+}
+
+size_t Batcher::queued_requests() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
 }
 
 std::vector<float> Batcher::infer(std::vector<float> values, int64_t rows) {
@@ -80,41 +97,53 @@ std::vector<float> Batcher::enqueue(std::shared_ptr<Job> job) {
   return result.get();
 }
 
-void Batcher::work() {
-  set_compute_threads(options_.compute_threads);
+void Batcher::work(int instance, Stream stream) {
+  set_compute_threads(threads_per_instance_);
+  const StreamGuard on_own_stream(stream);  // Note [Model instances]
   const auto delay = std::chrono::microseconds(options_.max_queue_delay_us);
   std::unique_lock lock(mutex_);
   while (true) {
     wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and everything queued has run
+    if (queue_.empty()) return;  // stopping, and everything queued has run or is running
+    // Every wake-up looks at the queue afresh: another instance may have taken the oldest request
+    // while this one waited for company.
     const auto deadline = queue_.front()->enqueued + delay;
-    while (!stopping_ && queued_rows_ < options_.max_batch_size && std::chrono::steady_clock::now() < deadline)
+    if (!stopping_ && queued_rows_ < options_.max_batch_size && std::chrono::steady_clock::now() < deadline) {
       wake_.wait_until(lock, deadline);
-    // The oldest job, then every later one of its width that fits, in arrival order; jobs of other
-    // widths (token sequences of another length) keep their places for the next batches.
-    std::vector<std::shared_ptr<Job>> batch{std::move(queue_.front())};
-    queue_.pop_front();
-    int64_t rows = batch[0]->rows;
-    for (auto it = queue_.begin(); it != queue_.end() && rows < options_.max_batch_size;) {
-      if ((*it)->width == batch[0]->width && rows + (*it)->rows <= options_.max_batch_size) {
-        rows += (*it)->rows;
-        batch.push_back(std::move(*it));
-        it = queue_.erase(it);
-      } else {
-        ++it;
-      }
+      continue;
     }
-    queued_rows_ -= rows;
+    std::vector<std::shared_ptr<Job>> batch = take_batch();
+    const bool more = !queue_.empty();
     lock.unlock();
-    execute(batch);
+    if (more) wake_.notify_one();  // another idle instance can start on what is left
+    execute(batch, instance);
     lock.lock();
   }
 }
 
-void Batcher::execute(std::vector<std::shared_ptr<Job>>& batch) {
-  // Waiting for another model's batch on this device counts as queue time, not compute.
-  std::unique_lock<std::mutex> device;
-  if (device_lock_) device = std::unique_lock(*device_lock_);
+std::vector<std::shared_ptr<Batcher::Job>> Batcher::take_batch() {
+  // The oldest job, then every later one of its width that fits, in arrival order; jobs of other
+  // widths (token sequences of another length) keep their places for the next batches.
+  std::vector<std::shared_ptr<Job>> batch{std::move(queue_.front())};
+  queue_.pop_front();
+  int64_t rows = batch[0]->rows;
+  for (auto it = queue_.begin(); it != queue_.end() && rows < options_.max_batch_size;) {
+    if ((*it)->width == batch[0]->width && rows + (*it)->rows <= options_.max_batch_size) {
+      rows += (*it)->rows;
+      batch.push_back(std::move(*it));
+      it = queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  queued_rows_ -= rows;
+  return batch;
+}
+
+void Batcher::execute(std::vector<std::shared_ptr<Job>>& batch, int instance) {
+  // Waiting for other batches on this device to give threads back counts as queue time, not compute.
+  ComputeBudget::Lease threads;
+  if (budget_) threads = budget_->acquire(threads_per_instance_);
   const auto start = std::chrono::steady_clock::now();
   int64_t rows = 0;
   for (const auto& job : batch) {
@@ -123,6 +152,7 @@ void Batcher::execute(std::vector<std::shared_ptr<Job>>& batch) {
         std::chrono::duration_cast<std::chrono::microseconds>(start - job->enqueued).count()), std::memory_order_relaxed);
   }
   try {
+    if (options_.before_batch) options_.before_batch(instance);  // part of the batch's compute time
     std::vector<float> outputs;
     const int64_t width = batch[0]->width;  // every job of the batch has it
     if (model_->takes_tokens()) {
@@ -142,7 +172,8 @@ void Batcher::execute(std::vector<std::shared_ptr<Job>>& batch) {
       for (const auto& job : batch) inputs.insert(inputs.end(), job->values.begin(), job->values.end());
       outputs = model_->run(inputs, rows);
     }
-    metrics_.record_execution(rows, microseconds_since(start));
+    metrics_.record_execution(rows, microseconds_since(start), instance);
+    threads = ComputeBudget::Lease();  // computed: the next batch on the device may start
     const int64_t output_width = model_->output_width();
     auto next = outputs.begin();
     for (const auto& job : batch) {
@@ -151,6 +182,7 @@ void Batcher::execute(std::vector<std::shared_ptr<Job>>& batch) {
       next = end;
     }
   } catch (const std::exception& e) {
+    threads = ComputeBudget::Lease();
     const auto error = std::make_exception_ptr(HttpError(500, std::string("running ").append(name_).append(" failed: ").append(e.what())));
     for (const auto& job : batch) job->result.set_exception(error);
   }

@@ -1,8 +1,8 @@
 #pragma once
 // Dynamic batching for one model version.
 //
-// Note [Dynamic batching]: requests are queued, and one worker thread per model version takes
-// them in arrival order and runs them together: it waits until the queued rows reach
+// Note [Dynamic batching]: requests are queued, and the model's instances (below) take them in
+// arrival order and run them together: an idle instance waits until the queued rows reach
 // max_batch_size or the oldest request has waited max_queue_delay_us, then runs every queued
 // request that fits (a request larger than max_batch_size runs alone). The delay is 0 by default,
 // as in Triton: the requests that arrive while a batch runs form the next one, so batches grow
@@ -14,13 +14,29 @@
 // its length, in arrival order, and leaves the others for the next batches. The queue holds at
 // most max_queue_requests; past that a request is refused with 503 at once instead of waiting
 // without bound. A request waiting longer than its timeout is answered 503; its rows may still
-// run, and the result is dropped. Stopping refuses new requests and finishes the queued ones. The batch runs on the worker thread, with compute_threads OpenMP
-// threads, holding the lock of its device shared by every batcher there (Note [Thread budget] in
-// compute_threads.h).
+// run, and the result is dropped. Stopping refuses new requests and finishes the queued ones on
+// every instance before stop() returns.
+//
+// Note [Model instances]: a model version runs on `instances` threads (--instances, or
+// "instances" in its metadata.json), each taking batches from the one queue, so while one
+// instance runs a batch the next batch can start on another. What an instance owns: its thread,
+// its compute-thread count (OpenMP's setting is per thread, Note [Thread budget] in
+// compute_threads.h) and its stream, made the thread's current stream for its whole life, so on a
+// GPU the kernels, copies and allocations of two instances go to different streams and overlap
+// (runtime/stream.h; cuBLAS handles are per thread already, kernels/cuda/cublas_gemm.h). On the
+// CPU every stream is the default one, and instances overlap as threads. The weights are shared,
+// not copied: ServedModel::run may be called by several threads at once (Note [Shared weights] in
+// served_model.h). A batch holds its instance's threads of the device's compute budget while it
+// runs (Note [Compute budget] in compute_budget.h), so instances x compute threads never exceed
+// --threads. Batches form while every instance is busy: an idle instance takes what is queued at
+// once (unless max_queue_delay_us holds it back), so more instances mean smaller batches at the
+// same load, and they pay off when a batch leaves the device idle part of the time (host work,
+// copies and launches between kernels on a GPU) or when one batch cannot use every core.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -28,6 +44,8 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/stream.h"
+#include "serve/compute_budget.h"
 #include "serve/metrics.h"
 #include "serve/served_model.h"
 
@@ -38,15 +56,23 @@ struct BatchingOptions {
   int64_t max_queue_delay_us = 0;    // how long the oldest request may wait for company
   int64_t max_queue_requests = 256;  // requests waiting; more are refused with 503
   int64_t request_timeout_ms = 30000;
-  int compute_threads = 0;           // OpenMP threads a batch runs with; 0: the default (the cores)
+  // Threads computing at once on the model's device, shared by its instances (each runs with
+  // compute_threads / instances, at least 1; Note [Thread budget]); 0: the cores.
+  int compute_threads = 0;
+  int instances = 1;                 // threads taking batches from the queue, 1..kMaxInstances
+  // Called on the instance's thread before each batch runs, with the budget's threads held (tests:
+  // a slow model; tracing); an exception fails the batch as the model's would.
+  std::function<void(int instance)> before_batch;
 };
 
 class NIMBUS_API Batcher {
  public:
-  // `device_lock`, when given, is held while a batch runs: batchers of models on the same device
-  // share it, so their batches take turns instead of each running a full set of compute threads.
+  // Starts options.instances instance threads. `budget`, when given, is the compute budget of the
+  // model's device, shared by every batcher there (Note [Compute budget]); without one, batches
+  // run without waiting for others. Throws ConfigError for an instance count outside
+  // [1, kMaxInstances].
   Batcher(std::string name, std::shared_ptr<ServedModel> model, BatchingOptions options, ModelMetrics& metrics,
-          std::shared_ptr<std::mutex> device_lock = nullptr);
+          std::shared_ptr<ComputeBudget> budget = nullptr);
   ~Batcher();  // stop()
   Batcher(const Batcher&) = delete;
   Batcher& operator=(const Batcher&) = delete;
@@ -58,8 +84,14 @@ class NIMBUS_API Batcher {
   // Token models: `rows` sequences of equal length (ids already checked against the vocabulary);
   // returns their next-token logits (ServedModel::run_tokens). Errors as infer().
   std::vector<float> infer_tokens(std::vector<int64_t> tokens, int64_t rows);
-  // Refuses new requests, runs the queued ones, and joins the worker.
+  // Refuses new requests, runs the queued ones, and joins every instance.
   void stop();
+
+  int instances() const { return static_cast<int>(instances_.size()); }
+  // The OpenMP threads each instance runs a batch with.
+  int threads_per_instance() const { return threads_per_instance_; }
+  // Requests waiting for an instance (not those running).
+  size_t queued_requests() const;
 
  private:
   struct Job {
@@ -72,20 +104,24 @@ class NIMBUS_API Batcher {
   };
 
   std::vector<float> enqueue(std::shared_ptr<Job> job);
-  void work();
-  void execute(std::vector<std::shared_ptr<Job>>& batch);
+  // One instance's thread: takes batches from the queue until it is stopped and empty.
+  void work(int instance, Stream stream);
+  // The oldest job and the queued ones that batch with it (mutex_ held).
+  std::vector<std::shared_ptr<Job>> take_batch();
+  void execute(std::vector<std::shared_ptr<Job>>& batch, int instance);
 
   std::string name_;
   std::shared_ptr<ServedModel> model_;
   BatchingOptions options_;
   ModelMetrics& metrics_;
-  std::shared_ptr<std::mutex> device_lock_;
-  std::mutex mutex_;
+  std::shared_ptr<ComputeBudget> budget_;
+  int threads_per_instance_ = 1;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<Job>> queue_;
   int64_t queued_rows_ = 0;
   bool stopping_ = false;
-  std::thread worker_;
+  std::vector<std::thread> instances_;
 };
 
 }  // namespace nimbus::serve

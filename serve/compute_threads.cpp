@@ -1,5 +1,7 @@
 #include "serve/compute_threads.h"
 
+#include <algorithm>
+
 #include "runtime/parallel.h"
 
 #ifdef _OPENMP
@@ -18,6 +20,11 @@ void set_compute_threads(int threads) {
 #else
   (void)threads;
 #endif
+}
+
+int threads_per_instance(int budget, int instances) {
+  const int threads = budget > 0 ? budget : default_compute_threads();
+  return std::max(1, threads / std::max(1, instances));
 }
 
 }  // namespace nimbus::serve

@@ -13,6 +13,7 @@
 
 #include "kernels/library_info.h"
 #include "runtime/error.h"
+#include "serve/compute_threads.h"
 #include "serve/http_error.h"
 #include "serve/infer_request.h"
 #include "serve/infer_response.h"
@@ -47,6 +48,10 @@ bool same_secret(const std::string& given, const std::string& key) {
 
 }  // namespace
 
+int instances_of(const ModelVersion& version, int server_default) {
+  return version.served->metadata().instances.value_or(server_default);
+}
+
 struct InferenceServer::Impl {
   struct Served {
     ModelMetrics* metrics = nullptr;
@@ -62,19 +67,24 @@ struct InferenceServer::Impl {
   socket_t listen_socket = -1;
 
   Impl(const ModelRepository& repo, ServeOptions opts) : repository(repo), options(std::move(opts)) {
-    // One lock per device: the batches of all models there take turns (Note [Thread budget]).
-    std::map<std::string, std::shared_ptr<std::mutex>> device_locks;
+    // One compute budget per device, shared by the instances of every model there (Note [Thread budget]).
+    const int budget_threads =
+        options.batching.compute_threads > 0 ? options.batching.compute_threads : default_compute_threads();
+    std::map<std::string, std::shared_ptr<ComputeBudget>> budgets;
     metrics.watch_device(Device::cpu());  // requests are staged in CPU memory whatever the device
     for (const auto& [name, versions] : repository.all())
       for (const auto& [number, version] : versions) {
         const Device device = version.served->device();
         metrics.watch_device(device);
-        std::shared_ptr<std::mutex>& lock = device_locks[device.str()];
-        if (!lock) lock = std::make_shared<std::mutex>();
+        std::shared_ptr<ComputeBudget>& budget = budgets[device.str()];
+        if (!budget) budget = std::make_shared<ComputeBudget>(budget_threads);
+        BatchingOptions batching = options.batching;
+        batching.compute_threads = budget_threads;
+        batching.instances = instances_of(version, options.batching.instances);
         Served& s = served[&version];
         s.metrics = &metrics.model(name, number);
         s.batcher = std::make_unique<Batcher>(std::string("model '").append(name).append("' version ").append(std::to_string(number)),
-                                              version.served, options.batching, *s.metrics, lock);
+                                              version.served, batching, *s.metrics, budget);
       }
     configure();
     routes();

@@ -11,7 +11,8 @@
 //
 // Every error is {"error": "..."} naming what was wrong, with the status serve/http_error.h lists
 // (401 for a missing or wrong API key, 413 for a body over the limit). Infer requests go through
-// one Batcher per model version (Note [Dynamic batching] in batcher.h).
+// one Batcher per model version (Note [Dynamic batching] in batcher.h), run by the version's
+// instances (Note [Model instances]) within one compute budget per device (Note [Thread budget]).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -29,8 +30,13 @@ struct ServeOptions {
   // Connections served at once. Workers parse, wait on the batcher and serialize; compute threads
   // are set apart, in batching.compute_threads (Note [Thread budget] in compute_threads.h).
   int http_threads = 128;
+  // batching.compute_threads is each device's budget (0: the cores); batching.instances the
+  // instances of a version whose metadata.json does not say.
   BatchingOptions batching;
 };
+
+// The instances that serve `version`: its metadata's "instances", else `server_default`.
+NIMBUS_API int instances_of(const ModelVersion& version, int server_default);
 
 class NIMBUS_API InferenceServer {
  public:

@@ -6,8 +6,9 @@
 
 namespace nimbus::serve {
 
-void ModelMetrics::record_execution(int64_t rows, uint64_t compute_microseconds) {
+void ModelMetrics::record_execution(int64_t rows, uint64_t compute_microseconds, int instance) {
   executions.fetch_add(1, std::memory_order_relaxed);
+  instance_executions[static_cast<size_t>(std::clamp(instance, 0, kMaxInstances - 1))].fetch_add(1, std::memory_order_relaxed);
   inferences.fetch_add(static_cast<uint64_t>(rows), std::memory_order_relaxed);
   compute_us.fetch_add(compute_microseconds, std::memory_order_relaxed);
   batch_sum.fetch_add(static_cast<uint64_t>(rows), std::memory_order_relaxed);
@@ -64,6 +65,13 @@ std::string Metrics::prometheus_text() const {
     out.append("nimbus_batch_size_sum{").append(labels(key)).append("} ").append(std::to_string(m->batch_sum.load())).append("\n");
     out.append("nimbus_batch_size_count{").append(labels(key)).append("} ").append(std::to_string(m->executions.load())).append("\n");
   }
+  // A family of its own, so that summing nimbus_inference_exec_count_total still counts each
+  // execution once.
+  family(out, "nimbus_instance_exec_count_total", "counter", "Model executions by instance (Note [Model instances]).");
+  for (const auto& [key, m] : models_)
+    for (int i = 0; i < std::clamp(m->instances.load(), 1, kMaxInstances); ++i)
+      out.append("nimbus_instance_exec_count_total{").append(labels(key)).append(",instance=\"").append(std::to_string(i)).append("\"} ").append(
+          std::to_string(m->instance_executions[static_cast<size_t>(i)].load())).append("\n");
   out += allocator_metrics_text(read_allocator_stats(devices_));
   return out;
 }

@@ -7,6 +7,8 @@
 //   nimbus_inference_exec_count_total   model executions; below the inference count when batching
 //   nimbus_inference_queue_microseconds_total, nimbus_inference_compute_microseconds_total
 //   nimbus_batch_size                   histogram of examples per execution
+//   nimbus_instance_exec_count_total{model,version,instance}  executions of each instance
+//                                       (Note [Model instances] in batcher.h); they sum to the above
 //   nimbus_allocator_*{device}          memory of each device in use (serve/allocator_metrics.h)
 #include <array>
 #include <atomic>
@@ -18,6 +20,7 @@
 
 #include "runtime/device.h"
 #include "runtime/macros.h"
+#include "serve/model_metadata.h"
 
 namespace nimbus::serve {
 
@@ -29,8 +32,11 @@ struct NIMBUS_API ModelMetrics {
   std::atomic<uint64_t> queue_us{0}, compute_us{0};
   std::array<std::atomic<uint64_t>, kBatchBuckets.size()> batch_buckets{};  // cumulative: <= bound
   std::atomic<uint64_t> batch_sum{0};
+  std::atomic<int> instances{1};  // set by the batcher before serving starts
+  std::array<std::atomic<uint64_t>, kMaxInstances> instance_executions{};
 
-  void record_execution(int64_t rows, uint64_t compute_microseconds);
+  // One batch of `rows` examples run by instance `instance` (0-based, below kMaxInstances).
+  void record_execution(int64_t rows, uint64_t compute_microseconds, int instance = 0);
 };
 
 class NIMBUS_API Metrics {

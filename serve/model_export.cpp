@@ -70,6 +70,8 @@ void export_run(const std::string& run_dir, const std::string& version_dir, cons
   const std::string model = destination.parent_path().filename().string();
   NIMBUS_CHECK_T(ConfigError, parse_version(version).has_value(), "export: the destination '", version_dir,
                  "' must end in <model>/<version> with a version number such as 1 (got '", version, "')");
+  NIMBUS_CHECK_T(ConfigError, !options.instances || (*options.instances >= 1 && *options.instances <= kMaxInstances),
+                 "export: instances must be from 1 to ", kMaxInstances, ", got ", options.instances.value_or(0));
   NIMBUS_CHECK_T(ConfigError, is_valid_model_name(model), "export: '", model, "' in '", version_dir,
                  "' is not a model name: use letters, digits, '_', '-' and '.' (not first), at most ",
                  kMaxModelNameLength, " characters");
@@ -98,7 +100,9 @@ void export_run(const std::string& run_dir, const std::string& version_dir, cons
     write_text(staging / "config.yaml", models::to_yaml(serving_config(run.config)));
     save_safetensors((staging / "weights.safetensors").string(), run.model->state_dict(),
                      {{"format", "nimbus-served-model"}});
-    write_text(staging / "metadata.json", metadata_to_json(serving_metadata(run)));
+    ModelMetadata metadata = serving_metadata(run);
+    metadata.instances = options.instances;
+    write_text(staging / "metadata.json", metadata_to_json(metadata));
     if (exists) fs::remove_all(destination);
     fs::rename(staging, destination);
   } catch (const fs::filesystem_error& e) {

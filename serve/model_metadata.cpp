@@ -47,6 +47,12 @@ TokenModel token_model_from_json(const nlohmann::json& parameters, const std::st
   return tokens;
 }
 
+int instances_from_json(const nlohmann::json& value, const std::string& where) {
+  NIMBUS_CHECK_T(ParseError, value.is_number_integer() && value.get<int64_t>() >= 1 && value.get<int64_t>() <= kMaxInstances,
+                 where, ": instances must be a whole number from 1 to ", kMaxInstances, ", got ", value.dump());
+  return value.get<int>();
+}
+
 }  // namespace
 
 std::string vocabulary_to_latin1_utf8(const std::string& bytes) {
@@ -95,6 +101,7 @@ std::string metadata_to_json(const ModelMetadata& metadata) {
                         {"trained_steps", metadata.trained_steps}};
   // The same object the model metadata endpoint answers with (Note [Token model]).
   if (metadata.tokens) doc["parameters"] = token_parameters_json(*metadata.tokens);
+  if (metadata.instances) doc["instances"] = *metadata.instances;
   return doc.dump(2) + "\n";
 }
 
@@ -112,6 +119,7 @@ ModelMetadata parse_metadata_json(const std::string& text, const std::string& so
     if (doc.contains("preprocessing")) metadata.input_scale = doc["preprocessing"].value("scale", 1.0f);
     metadata.trained_steps = doc.value("trained_steps", int64_t{0});
     if (doc.contains("parameters")) metadata.tokens = token_model_from_json(doc["parameters"], source + ": parameters");
+    if (doc.contains("instances")) metadata.instances = instances_from_json(doc["instances"], source);
     return metadata;
   } catch (const nlohmann::json::exception& e) {
     NIMBUS_THROW(ParseError, source, ": not valid model metadata: ", e.what());

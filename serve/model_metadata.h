@@ -30,6 +30,9 @@ struct TokenModel {
   int64_t max_sequence_length = 0;
 };
 
+// The most instances a model version may run (Note [Model instances] in batcher.h).
+inline constexpr int kMaxInstances = 64;
+
 struct ModelMetadata {
   std::string platform = "nimbus";
   std::vector<TensorSpec> inputs;
@@ -39,6 +42,9 @@ struct ModelMetadata {
   float input_scale = 1.0f;
   int64_t trained_steps = 0;  // the checkpoint's step, for people reading the file
   std::optional<TokenModel> tokens;  // set for token models (Note [Token model])
+  // How many instances serve this version, in [1, kMaxInstances]; unset: the server's --instances
+  // (Note [Model instances] in batcher.h). Written by `nimbus export --instances`, or by hand.
+  std::optional<int> instances;
 };
 
 // The vocabulary as a JSON-safe string: byte b becomes the character of code point b (Latin-1),

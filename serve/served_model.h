@@ -1,6 +1,18 @@
 #pragma once
 // One version of a model, loaded from its exported folder (Note [Exported model] in
 // model_export.h) and ready to run batches of rows.
+//
+// Note [Shared weights]: the instances of a model (Note [Model instances] in batcher.h) share one
+// ServedModel, its module and its weights, and call run() at the same time. That is safe because
+// a served module is in evaluation mode and runs without gradients: forward then only reads its
+// parameters and buffers (batch norm reads its running statistics instead of updating them,
+// dropout returns its input without drawing from its generator), every intermediate tensor is the
+// calling thread's own, the grad mode is per thread (NoGradGuard), and buffers' reference counts
+// and the caching allocators are thread-safe. The weights were copied to the device, and the copy
+// waited for, when the model was loaded, so any stream may read them. Nothing here changes after
+// load(): no per-instance copy is needed, and N instances cost one model's memory plus their
+// activations. (A module that kept state in forward, a key-value cache for instance, would need one
+// copy per instance.)
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -31,11 +43,12 @@ class NIMBUS_API ServedModel {
 
   // Runs `rows` examples given as raw input values (rows * input_width(), row-major; the
   // preprocessing of the metadata is applied here) and returns rows * output_width() logits.
-  // One caller at a time: the batcher owns the model while it runs.
+  // Safe to call from several threads at once (Note [Shared weights]); the work goes to the calling
+  // thread's current stream.
   std::vector<float> run(const std::vector<float>& values, int64_t rows);
   // Token models: runs `rows` sequences of equal length (row-major ids, checked by the caller to
   // be in the vocabulary) and returns rows * output_width() next-token logits, those of each
-  // sequence's last position. One caller at a time, as run().
+  // sequence's last position. Several callers at once, as run().
   std::vector<float> run_tokens(const std::vector<int64_t>& tokens, int64_t rows);
 
  private:

@@ -1,7 +1,8 @@
 // `nimbus serve --models DIR [--host 127.0.0.1] [--port 8000] [--device auto|cpu|cuda]
-// [--api-key KEY] [--threads N] [--http-threads N] ...`: serves the model repository DIR over the
-// KServe v2 REST protocol (serve/inference_server.h) until SIGTERM or SIGINT. Thread budget: Note
-// [Thread budget] in serve/compute_threads.h.
+// [--api-key KEY] [--threads N] [--instances N] [--http-threads N] ...`: serves the model
+// repository DIR over the KServe v2 REST protocol (serve/inference_server.h) until SIGTERM or
+// SIGINT. Thread budget: Note [Thread budget] in serve/compute_threads.h; instances: Note [Model
+// instances] in serve/batcher.h.
 //
 // Shutdown: the signals are blocked in every thread and taken by one watcher thread, so no
 // handler runs in the middle of a request. The first signal stops accepting connections and lets
@@ -69,15 +70,26 @@ void serve_models(const ServeCommandOptions& options) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   const Device device = Device::parse(options.device);
   const serve::ModelRepository repository = serve::ModelRepository::open(options.models, device);
-  for (const auto& [name, versions] : repository.all())
+  serve::ServeOptions serve_options = options.serve;
+  if (serve_options.batching.compute_threads <= 0) serve_options.batching.compute_threads = serve::default_compute_threads();
+  const int budget = serve_options.batching.compute_threads;
+  for (const auto& [name, versions] : repository.all()) {
     std::cerr << "nimbus serve: model '" << name << "': " << versions.size() << " version(s), newest "
               << versions.rbegin()->first << ", on " << device.str() << "\n";
+    for (const auto& [number, version] : versions)
+      if (version.served->metadata().instances) {
+        const int instances = serve::instances_of(version, serve_options.batching.instances);
+        std::cerr << "nimbus serve: model '" << name << "' version " << number << ": " << instances
+                  << " instance(s) (its metadata.json) of " << serve::threads_per_instance(budget, instances)
+                  << " thread(s)\n";
+      }
+  }
   if (options.serve.host != "127.0.0.1" && options.serve.host != "localhost" && options.serve.host != "::1" &&
       options.serve.api_key.empty())
     std::cerr << "nimbus serve: warning: listening on " << options.serve.host << " without --api-key\n";
-  serve::ServeOptions serve_options = options.serve;
-  if (serve_options.batching.compute_threads <= 0) serve_options.batching.compute_threads = serve::default_compute_threads();
-  std::cerr << "nimbus serve: " << serve_options.batching.compute_threads << " compute thread(s) per device, "
+  const int instances = serve_options.batching.instances;
+  std::cerr << "nimbus serve: " << budget << " compute thread(s) per device, " << instances
+            << " instance(s) per model of " << serve::threads_per_instance(budget, instances) << " thread(s) each, "
             << serve_options.http_threads << " HTTP workers (parse and reply only)\n";
   serve::InferenceServer server(repository, serve_options);
   const int port = server.bind();
@@ -106,8 +118,12 @@ void add_serve_command(CLI::App& app) {
                   "Connections served at once (parse and reply only; at least the clients' connections)")
       ->check(CLI::Range(1, 4096));
   cmd->add_option("--threads", options.serve.batching.compute_threads,
-                  "Compute threads for a batch (default: the cores); batches on one device take turns")
+                  "Compute threads per device (default: the cores), shared by the instances: each runs with threads / instances")
       ->check(CLI::Range(1, 1024));
+  cmd->add_option("--instances", options.serve.batching.instances,
+                  "Instances per model version taking batches from its queue, each on its own thread and GPU stream "
+                  "(a version's metadata.json may say otherwise)")
+      ->check(CLI::Range(1, serve::kMaxInstances));
   cmd->add_option("--max-batch-size", options.serve.batching.max_batch_size, "Examples run together at most")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   cmd->add_option("--max-queue-delay-us", options.serve.batching.max_queue_delay_us,

@@ -73,4 +73,21 @@ TEST(Metrics, ReportTheAllocatorOfEachWatchedDeviceOnce) {
   EXPECT_EQ(sample(text, R"(nimbus_inference_count_total{model="digits",version="1"})"), 4);
 }
 
+TEST(Metrics, ExecutionsAreCountedPerInstanceBesideTheTotal) {
+  Metrics metrics;
+  ModelMetrics& digits = metrics.model("digits", 2);
+  digits.instances = 2;
+  digits.record_execution(4, 100, 0);
+  digits.record_execution(3, 100, 1);
+  digits.record_execution(1, 100, 1);
+  const std::string text = metrics.prometheus_text();
+  EXPECT_EQ(sample(text, R"(nimbus_instance_exec_count_total{model="digits",version="2",instance="0"})"), 1) << text;
+  EXPECT_EQ(sample(text, R"(nimbus_instance_exec_count_total{model="digits",version="2",instance="1"})"), 2) << text;
+  EXPECT_EQ(sample(text, R"(nimbus_instance_exec_count_total{model="digits",version="2",instance="2"})"), -1) << text;
+  EXPECT_NE(text.find("# TYPE nimbus_instance_exec_count_total counter\n"), std::string::npos);
+  // The totals keep their names and labels (dashboards and tests sum them).
+  EXPECT_EQ(sample(text, R"(nimbus_inference_exec_count_total{model="digits",version="2"})"), 3) << text;
+  EXPECT_EQ(sample(text, R"(nimbus_inference_count_total{model="digits",version="2"})"), 8) << text;
+}
+
 }  // namespace nimbus::serve
