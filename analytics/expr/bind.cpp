@@ -4,6 +4,7 @@
 
 #include "analytics/expr/cast_value.h"
 #include "analytics/expr/expr_builders.h"
+#include "analytics/expr/in_list_items.h"
 #include "analytics/expr/type_rules.h"
 #include "runtime/error.h"
 
@@ -260,10 +261,11 @@ class Binder {
     }
     std::vector<BoundExprPtr> operands;
     for (const auto& child : e->children) operands.push_back(bind(child));
-    unify(operands, e, [](DataType a, DataType b) {
+    const DataType type = unify(operands, e, [](DataType a, DataType b) {
       return detail::concat("cannot compare ", data_type_name(a), " with ", data_type_name(b));
     });
     auto node = make(BoundKind::in_list, DataType::boolean, e);
+    node->sorted_items = sort_in_items(operands, type);
     node->children = std::move(operands);
     return node;
   }

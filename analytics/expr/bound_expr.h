@@ -23,6 +23,7 @@ enum class BoundKind : uint8_t {
 };
 
 struct BoundExpr;
+struct SortedInItems;  // in_list_items.h
 using BoundExprPtr = std::shared_ptr<const BoundExpr>;
 
 struct NIMBUS_API BoundExpr {
@@ -37,6 +38,8 @@ struct NIMBUS_API BoundExpr {
   Function function = Function::length;
   bool null_propagating_concat = false;  // function concat from `||`: a NULL operand makes NULL
   bool has_else = false;            // case_when: children are when1, then1, ..., [else]
+  // in_list with many literal items: the items sorted at bind time (Note [Searched IN lists]).
+  std::shared_ptr<const SortedInItems> sorted_items;
   std::vector<BoundExprPtr> children;
 
   // The SQL text of the expression as written: "(a + 1)".

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analytics/expr/eval_node.h"
+#include "analytics/expr/in_list_items.h"
 
 namespace nimbus::analytics {
 
@@ -87,45 +88,27 @@ Vector eval_coalesce(const BoundExpr& e, ChunkContext& ctx, const uint8_t* activ
 
 namespace {
 
-// Lists longer than this whose items are all constants (IN (subquery) makes them, one item per
-// distinct value) are searched rather than scanned: the items are sorted once per chunk and each
-// row binary-searched, O((rows + items) log items) instead of O(rows * items).
-constexpr size_t kSearchedListItems = 16;
-
-bool constant_items(const BoundExpr& e) {
-  if (e.children.size() <= kSearchedListItems + 1) return false;
-  return std::all_of(e.children.begin() + 1, e.children.end(),
-                     [](const BoundExprPtr& c) { return c->kind == BoundKind::literal; });
-}
-
-template <typename T>
-T literal_as(const Value& v) {
-  if constexpr (std::is_same_v<T, uint8_t>) return v.as_bool() ? 1 : 0;
-  else if constexpr (std::is_same_v<T, std::string_view>) return v.as_string();
-  else if constexpr (std::is_floating_point_v<T>) return static_cast<T>(v.as_double());
-  else return static_cast<T>(v.as_int());
-}
-
-// IN over constant items, with the same NULL rules as the scan below.
-Vector searched_in_list(const BoundExpr& e, const Vector& value, int64_t rows) {
+// IN over literal items sorted at bind time (Note [Searched IN lists]), with the same NULL rules as
+// the scan below: O(rows log items) instead of O(rows * items).
+Vector searched_in_list(const SortedInItems& sorted, const Vector& value, int64_t rows) {
   Vector out(DataType::boolean, rows);
   uint8_t* found = out.allocate<uint8_t>();
-  bool saw_null = false;
   visit_chunk_type(value.type(), [&]<typename T>() {
-    std::vector<T> items;
-    items.reserve(e.children.size() - 1);
-    for (size_t k = 1; k < e.children.size(); ++k) {
-      const Value& item = e.children[k]->value;
-      if (item.is_null()) saw_null = true;
-      else items.push_back(literal_as<T>(item));
-    }
-    std::sort(items.begin(), items.end(), sql_less<T>);  // sql_less: NaN equals NaN, -0.0 equals 0.0
+    const auto& items = sorted.as<T>();
     const T* a = value.data<T>();
-    for (int64_t i = 0; i < rows; ++i)
-      found[i] = value.valid(i) && std::binary_search(items.begin(), items.end(), a[i], sql_less<T>) ? 1 : 0;
+    for (int64_t i = 0; i < rows; ++i) {
+      if constexpr (std::is_same_v<T, std::string_view>) {
+        const auto at = std::lower_bound(items.begin(), items.end(), a[i],
+                                         [](const std::string& item, std::string_view v) { return item < v; });
+        found[i] = value.valid(i) && at != items.end() && *at == a[i] ? 1 : 0;
+      } else {
+        found[i] = value.valid(i) && std::binary_search(items.begin(), items.end(), a[i], sql_less<T>) ? 1 : 0;
+      }
+    }
   });
   uint8_t* valid = out.make_validity();
-  for (int64_t i = 0; i < rows; ++i) valid[i] = value.valid(i) & (found[i] | (saw_null ? 0 : 1));
+  const uint8_t unknown_when_missing = sorted.has_null ? 0 : 1;
+  for (int64_t i = 0; i < rows; ++i) valid[i] = value.valid(i) & (found[i] | unknown_when_missing);
   out.compact_validity();
   return out;
 }
@@ -134,7 +117,7 @@ Vector searched_in_list(const BoundExpr& e, const Vector& value, int64_t rows) {
 
 Vector eval_in_list(const BoundExpr& e, ChunkContext& ctx, const uint8_t* active) {
   const Vector value = eval_node(*e.children[0], ctx, active);
-  if (constant_items(e)) return searched_in_list(e, value, ctx.rows);
+  if (e.sorted_items) return searched_in_list(*e.sorted_items, value, ctx.rows);
   Vector out(DataType::boolean, ctx.rows);
   uint8_t* found = out.allocate<uint8_t>();
   std::vector<uint8_t> saw_null(static_cast<size_t>(ctx.rows), 0);

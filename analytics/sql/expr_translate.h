@@ -6,14 +6,23 @@
 // runs first at every node and may replace it whole (an aggregate by a reference to its result
 // column, a GROUP BY expression by its key column). Errors are SqlErrors pointing at the node.
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "analytics/expr/expr.h"
+#include "analytics/sql/correlation.h"
 #include "analytics/sql/pg_tree.h"
 #include "analytics/table.h"
 
 namespace nimbus::analytics::sql {
+
+// The rows of a subquery in an expression; `correlation` is null when it names no column of the
+// query around it, else it says how its rows relate to the outer rows (decorrelate.h).
+struct SubqueryRows {
+  Table rows;
+  std::shared_ptr<const Correlation> correlation;
+};
 
 struct ExprContext {
   std::string_view sql;  // the query text, for error positions and literal text
@@ -26,7 +35,10 @@ struct ExprContext {
   std::string clause;
   // The rows of a subquery in an expression (a SubLink node), run once however often the
   // expression is translated; unset where subqueries are not allowed. See subqueries.h.
-  std::function<Table(const Json& sublink)> run_subquery;
+  std::function<SubqueryRows(const Json& sublink)> run_subquery;
+  // The table the translated expression will be evaluated over, where a correlated subquery adds
+  // the columns of its answer (decorrelate.h); null where correlated subqueries are not supported.
+  Table* rows = nullptr;
 };
 
 ExprPtr translate_expr(const Json& node, const ExprContext& context);

@@ -1,6 +1,7 @@
 #include "analytics/sql/from_clause.h"
 
 #include <cctype>
+#include <map>
 
 #include "analytics/column_builder.h"
 #include "analytics/expr/evaluate.h"
@@ -36,6 +37,27 @@ std::string file_stem(const std::string& path) {
 
 std::string alias_of(const Json& body) {
   return body.contains("alias") ? body["alias"].value("aliasname", std::string()) : std::string();
+}
+
+// `table` with its first columns renamed by the alias's column list (AS t(id, name)), as DuckDB
+// does: fewer names than columns rename a prefix; more are an error.
+Table with_column_aliases(Table table, const Json& body, const QueryContext& c, int location) {
+  if (!body.contains("alias")) return table;
+  const std::vector<std::string> names = string_list(body["alias"].value("colnames", Json::array()));
+  if (names.empty()) return table;
+  if (names.size() > static_cast<size_t>(table.num_columns())) {
+    std::string message = "table '";
+    message.append(alias_of(body)).append("' has ").append(std::to_string(table.num_columns()));
+    message.append(" columns but ").append(std::to_string(names.size())).append(" names are given for them");
+    throw SqlError(message, c.sql, location);
+  }
+  std::map<std::string, std::string> renames;
+  for (size_t i = 0; i < names.size(); ++i) renames[table.names()[i]] = names[i];
+  try {
+    return table.rename(renames);
+  } catch (const Error& e) {
+    throw SqlError(e.what(), c.sql, location);
+  }
 }
 
 Relation named_table(const Json& body, const QueryContext& c, int location) {
@@ -137,14 +159,6 @@ Table cross_product(const Relation& left, const Relation& right, const QueryCont
   return Table(names, columns);
 }
 
-void flatten_and(const Json& node, std::vector<const Json*>& out) {
-  if (node_type(node) == "BoolExpr" && node_body(node).value("boolop", "") == "AND_EXPR") {
-    for (const Json& arg : node_body(node)["args"]) flatten_and(arg, out);
-  } else {
-    out.push_back(&node);
-  }
-}
-
 std::vector<std::string> column_fields(const Json& node) {
   if (node_type(node) != "ColumnRef") return {};
   return string_list(node_body(node).value("fields", Json::array()));
@@ -162,6 +176,7 @@ ExprPtr scoped_expr(const Json& node, const Relation& r, const QueryContext& c, 
   ec.sql = c.sql;
   ec.clause = clause;
   ec.column = [&](const std::vector<std::string>& fields, int location) {
+    if (!has_column(r, fields)) refuse_outer_reference(c, fields, location);
     return expr::col(r.columns[resolve_column(r, fields, c.sql, location)].physical);
   };
   return translate_expr(node, ec);
@@ -192,8 +207,7 @@ Relation join_relations(const Json& body, const QueryContext& c) {
     using_pairs.emplace_back(l, r);
   }
   if (body.contains("quals")) {
-    std::vector<const Json*> conjuncts;
-    flatten_and(body["quals"], conjuncts);
+    const std::vector<const Json*> conjuncts = and_operands(body["quals"]);
     for (const Json* conjunct : conjuncts) {
       const Json& e = node_body(*conjunct);
       const bool equality = node_type(*conjunct) == "A_Expr" && e.value("kind", "") == "AEXPR_OP" &&
@@ -272,7 +286,9 @@ Relation from_item(const Json& node, const QueryContext& c) {
   if (type == "RangeSubselect") {
     const Json& query = body["subquery"];
     if (node_type(query) != "SelectStmt") throw SqlError("unsupported subquery", c.sql, location);
-    return Relation::of(execute_select(node_body(query), c), alias_of(body));
+    if (body.value("lateral", false)) throw SqlError("LATERAL subqueries are not supported", c.sql, location);
+    Table rows = execute_select(node_body(query), c);
+    return Relation::of(with_column_aliases(std::move(rows), body, c, location), alias_of(body));
   }
   if (type == "JoinExpr") return join_relations(body, c);
   throw SqlError("this kind of FROM item (" + type + ") is not supported", c.sql, location);

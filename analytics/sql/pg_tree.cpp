@@ -52,6 +52,22 @@ int node_location(const Json& node) {
   return -1;
 }
 
+namespace {
+void collect_and_operands(const Json& node, std::vector<const Json*>& out) {
+  if (node_type(node) == "BoolExpr" && node_body(node).value("boolop", "") == "AND_EXPR") {
+    for (const Json& arg : node_body(node)["args"]) collect_and_operands(arg, out);
+  } else {
+    out.push_back(&node);
+  }
+}
+}  // namespace
+
+std::vector<const Json*> and_operands(const Json& node) {
+  std::vector<const Json*> out;
+  collect_and_operands(node, out);
+  return out;
+}
+
 std::vector<std::string> string_list(const Json& list) {
   std::vector<std::string> out;
   if (!list.is_array()) return out;

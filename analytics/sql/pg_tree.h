@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nimbus::analytics::sql {
 
@@ -23,6 +24,8 @@ const Json& node_body(const Json& node);
 const Json& field(const Json& body, const char* key);
 // The node's "location", or -1.
 int node_location(const Json& node);
+// The operands of a chain of ANDs (`node` itself when it is not an AND), left to right.
+std::vector<const Json*> and_operands(const Json& node);
 // The strings of a list of {"String": {"sval": ...}} nodes (names such as "pg_catalog", "int4").
 std::vector<std::string> string_list(const Json& list);
 

@@ -11,6 +11,7 @@
 
 #include "analytics/csv/csv_options.h"
 #include "analytics/ops/sort.h"
+#include "analytics/sql/correlation.h"
 #include "analytics/sql/pg_tree.h"
 #include "analytics/sql/relation.h"
 #include "analytics/table.h"
@@ -29,10 +30,13 @@ struct QueryContext {
   const Catalog* catalog = nullptr;
   std::map<std::string, Table> ctes;  // WITH name AS (...), by lower-case name
   // Inside a subquery in an expression: the FROM scopes of the enclosing queries, innermost last.
-  // A name that resolves only there makes the subquery correlated, which is refused (with the
-  // error at subquery_location) rather than evaluated once with a wrong answer.
+  // A name that resolves only there makes the subquery correlated: supported in the shapes of
+  // Note [Decorrelated subqueries] (decorrelate.h), refused with an SqlError at the name otherwise,
+  // never evaluated once with a wrong answer.
   std::vector<const Relation*> outer_scopes;
-  int subquery_location = -1;
+  // Set for the SELECT that is itself the subquery (not for its own subqueries, CTEs or set
+  // operation operands): it reports its correlation there.
+  Correlation* correlation = nullptr;
 };
 
 // A query's rows, and which of its columns are a bare NULL literal (SELECT NULL): a set operation
@@ -61,8 +65,9 @@ inline SortKey sort_key_order(const Json& sort_by_body) {
   key.nulls = sort_by_body.value("sortby_nulls", "") == "SORTBY_NULLS_FIRST" ? NullOrder::first : NullOrder::last;
   return key;
 }
-// The SqlError for a reference to an enclosing query's column (see QueryContext::outer_scopes),
-// thrown when `fields` names no column of the query's own scope but one of an outer scope.
-void refuse_outer_reference(const QueryContext& context, const std::vector<std::string>& fields);
+// The SqlError for a reference to an enclosing query's column where the subquery may not use one
+// (see QueryContext::outer_scopes), thrown at `location` when `fields` names no column of the
+// query's own scope but one of an outer scope.
+void refuse_outer_reference(const QueryContext& context, const std::vector<std::string>& fields, int location);
 
 }  // namespace nimbus::analytics::sql

@@ -64,6 +64,11 @@ bool has_column(const Relation& relation, const std::vector<std::string>& fields
   return matches(relation, fields, true).size() == 1 || matches(relation, fields, false).size() == 1;
 }
 
+bool names_column(const Relation& relation, const std::vector<std::string>& fields) {
+  if (fields.empty() || fields.size() > 2) return false;
+  return !matches(relation, fields, false).empty();
+}
+
 Relation rename_apart(const Relation& left, Relation right) {
   std::set<std::string> taken(left.table.names().begin(), left.table.names().end());
   std::map<std::string, std::string> renames;

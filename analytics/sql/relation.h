@@ -33,6 +33,9 @@ size_t resolve_column(const Relation& relation, const std::vector<std::string>& 
 
 // Whether `fields` names a column of the relation (no error).
 bool has_column(const Relation& relation, const std::vector<std::string>& fields);
+// Whether `fields` matches at least one column (several make it ambiguous, but it is still a name
+// of this relation rather than of an enclosing query's).
+bool names_column(const Relation& relation, const std::vector<std::string>& fields);
 
 // `right` with its physical names renamed where they clash with the left's ("id" -> "id_2"), so
 // the two tables can be joined into one with distinct column names.

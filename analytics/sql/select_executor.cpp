@@ -1,7 +1,9 @@
 // Executes one SELECT: FROM, WHERE, GROUP BY with aggregates, HAVING, the select list, DISTINCT,
 // ORDER BY and LIMIT/OFFSET, in SQL's logical order, on the analytics operators; set operations
-// go to set_operations.cpp, subqueries in expressions to subqueries.cpp (run from here, once each:
-// Note [Uncorrelated subqueries]).
+// go to set_operations.cpp, VALUES lists to values_lists.cpp, subqueries in expressions to
+// subqueries.cpp (run from here, once each: Note [Uncorrelated subqueries]); a SELECT that is a
+// correlated subquery reports its correlation to the query around it (Note [Decorrelated
+// subqueries] in decorrelate.h).
 //
 // Note [Aggregates in expressions]
 // An aggregate may sit inside an expression (max(v1) - min(v2)) and a select item may repeat a
@@ -32,6 +34,7 @@
 #include "analytics/sql/set_operations.h"
 #include "analytics/sql/sql_error.h"
 #include "analytics/sql/subqueries.h"
+#include "analytics/sql/values_lists.h"
 #include "analytics/sql/window_calls.h"
 
 namespace nimbus::analytics::sql {
@@ -81,15 +84,19 @@ struct AggregateCall {
 
 class SelectExecutor {
  public:
-  SelectExecutor(const Json& select, QueryContext context) : s_(select), c_(std::move(context)) {}
+  SelectExecutor(const Json& select, QueryContext context)
+      : s_(select), c_(std::move(context)), correlation_(c_.correlation) {
+    c_.correlation = nullptr;  // this SELECT's own subqueries, CTEs and FROM items report nothing
+  }
 
   QueryResult run() {
-    if (s_.contains("valuesLists")) throw SqlError("VALUES lists are not supported", c_.sql, -1);
+    if (s_.contains("valuesLists")) return run_values();
     define_ctes(s_, c_);
     input_ = build_from(field(s_, "fromClause"), c_);
     apply_where();
     collect_select_items();
     grouped_query_ = s_.contains("groupClause") || s_.contains("havingClause") || any_aggregate();
+    if (!correlation_keys_.empty()) check_correlated_shape();
     if (grouped_query_) aggregate();
     project(grouped_query_);
     if (s_.contains("distinctClause")) apply_distinct();
@@ -99,18 +106,32 @@ class SelectExecutor {
   }
 
  private:
+  // ---- VALUES ----
+  // VALUES (1, 'a'), (2, NULL) [ORDER BY ...] [LIMIT ...] (Note [VALUES column types]).
+  QueryResult run_values() {
+    QueryResult values = values_rows(s_["valuesLists"], c_);
+    input_ = Relation::of(values.table, "");
+    output_ = source_ = values.table;
+    visible_ = output_.num_columns();
+    order_and_limit();
+    return {output_, values.untyped_null};
+  }
+
   // ---- WHERE ----
-  // The input column `fields` names. Inside a subquery, a name only an enclosing query has makes
-  // the subquery correlated, which is refused (Note [Uncorrelated subqueries]).
+  // The input column `fields` names. Inside a subquery, a name only an enclosing query has is
+  // refused here: the correlations supported are taken out of WHERE first (apply_where).
   size_t resolve_input(const std::vector<std::string>& fields, int location) const {
-    if (!c_.outer_scopes.empty() && !has_column(input_, fields)) refuse_outer_reference(c_, fields);
+    if (!c_.outer_scopes.empty() && !has_column(input_, fields)) refuse_outer_reference(c_, fields, location);
     return resolve_column(input_, fields, c_.sql, location);
   }
 
-  ExprContext input_context(const std::string& clause) {
+  // Translation over the input rows; `rows` is the table the expression will be evaluated over
+  // (where a correlated subquery adds its columns), null where that is not supported.
+  ExprContext input_context(const std::string& clause, Table* rows) {
     ExprContext ec;
     ec.sql = c_.sql;
     ec.clause = clause;
+    ec.rows = rows;
     ec.column = [this](const std::vector<std::string>& fields, int location) {
       return expr::col(input_.columns[resolve_input(fields, location)].physical);
     };
@@ -120,18 +141,111 @@ class SelectExecutor {
   }
 
   // A subquery in one of this query's expressions, run once (by its position in the text) with
-  // this query's scope as the enclosing one.
-  Table run_subquery(const Json& sublink) {
+  // this query's scope as the enclosing one; when it is correlated, its rows carry key columns
+  // (Note [Decorrelated subqueries]).
+  SubqueryRows run_subquery(const Json& sublink) {
     const int location = node_location(sublink);
     if (const auto it = subquery_rows_.find(location); it != subquery_rows_.end()) return it->second;
     const Json& query = field(node_body(sublink), "subselect");
     if (node_type(query) != "SelectStmt") throw SqlError("unsupported subquery", c_.sql, location);
+    auto correlation = std::make_shared<Correlation>();
+    correlation->outer = &input_;
+    correlation->for_exists = node_body(sublink).value("subLinkType", "") == "EXISTS_SUBLINK";
     QueryContext inner = c_;
     inner.outer_scopes.push_back(&input_);
-    inner.subquery_location = location;
-    Table rows = execute_select(node_body(query), inner);
+    inner.correlation = correlation.get();
+    SubqueryRows rows;
+    rows.rows = execute_select(node_body(query), inner);
+    if (correlation->correlated()) rows.correlation = std::move(correlation);
     subquery_rows_[location] = rows;
     return rows;
+  }
+
+  // ---- correlation with an enclosing query (Note [Decorrelated subqueries]) ----
+  // Whether `node` names a column of the enclosing query (not of this one), outside the
+  // subqueries it holds (their names are theirs to resolve).
+  bool mentions_outer(const Json& node) const { return mentions(node, true); }
+  bool mentions_inner(const Json& node) const { return mentions(node, false); }
+  bool mentions(const Json& node, bool outer) const {
+    const std::string type = node_type(node);
+    if (type == "ColumnRef") {
+      const Json& list = node_body(node).value("fields", Json::array());
+      if (!list.empty() && node_type(list.back()) == "A_Star") return false;
+      const auto fields = string_list(list);
+      const bool own = names_column(input_, fields);
+      return outer ? !own && names_column(*correlation_->outer, fields) : own;
+    }
+    if (type == "SubLink") return mentions(field(node_body(node), "testexpr"), outer);
+    if (node.is_object() || node.is_array())
+      for (const Json& child : node)
+        if (mentions(child, outer)) return true;
+    return false;
+  }
+
+  // The subquery's side of a correlated condition `inner = outer` (or `outer = inner`), whose
+  // enclosing side goes to correlation_->outer_keys; null for any other condition that names an
+  // enclosing column (a residual condition).
+  const Json* correlated_equality(const Json& conjunct) {
+    const Json& e = node_body(conjunct);
+    const bool equality = node_type(conjunct) == "A_Expr" && e.value("kind", "") == "AEXPR_OP" && e.contains("lexpr") &&
+                          string_list(e.value("name", Json::array())) == std::vector<std::string>{"="};
+    if (equality) {
+      const Json& l = e["lexpr"];
+      const Json& r = e["rexpr"];
+      const auto pure_outer = [this](const Json& side) {
+        return mentions_outer(side) && !mentions_inner(side) && side.dump().find("\"SubLink\"") == std::string::npos;
+      };
+      const Json* inner = pure_outer(r) && !mentions_outer(l) ? &l : pure_outer(l) && !mentions_outer(r) ? &r : nullptr;
+      if (inner != nullptr) {
+        correlation_->outer_keys.push_back(inner == &l ? &r : &l);
+        return inner;
+      }
+    }
+    return nullptr;
+  }
+
+  // A correlated condition that is not an equality, translated over the pairs it will be tested
+  // on (Correlation::residual): this query's columns become residual_input_name(physical) columns
+  // of its output, the enclosing query's are recorded for it to supply.
+  ExprPtr residual_condition(const Json& conjunct) {
+    ExprContext ec;
+    ec.sql = c_.sql;
+    ec.clause = "a correlated condition";
+    ec.column = [this](const std::vector<std::string>& fields, int location) -> ExprPtr {
+      if (names_column(input_, fields) || !names_column(*correlation_->outer, fields)) {
+        const std::string physical = input_.columns[resolve_input(fields, location)].physical;
+        if (std::find(residual_inputs_.begin(), residual_inputs_.end(), physical) == residual_inputs_.end())
+          residual_inputs_.push_back(physical);
+        return expr::col(residual_input_name(physical));
+      }
+      correlation_->outer_columns.push_back({fields, location});
+      return expr::col(residual_outer_name(correlation_->outer_columns.size() - 1));
+    };
+    return translate_expr(conjunct, ec);
+  }
+
+  // What a correlated subquery cannot hold: a window (it would span every outer row's rows), a
+  // LIMIT (it would limit them all together) except in EXISTS, HAVING without GROUP BY.
+  void check_correlated_shape() {
+    for (const SelectItem& item : items_)
+      if (contains_window(*item.node))
+        throw SqlError("window functions are not supported in a correlated subquery", c_.sql, item.location);
+    if (correlation_->residual && (grouped_query_ || s_.contains("distinctClause")))
+      throw SqlError(
+          "a correlated subquery with aggregates or DISTINCT may use the enclosing query's columns only in "
+          "equalities with its own (inner.k = outer.k)",
+          c_.sql, residual_location_);
+    if (s_.contains("limitOffset"))
+      throw SqlError("OFFSET is not supported in a correlated subquery", c_.sql, node_location(s_["limitOffset"]));
+    if (s_.contains("limitCount")) {
+      if (!correlation_->for_exists || limit_constant(s_, "limitCount", -1, c_.sql) == 0)
+        throw SqlError("LIMIT is not supported in a correlated subquery (except LIMIT n >= 1 in EXISTS)", c_.sql,
+                       node_location(s_["limitCount"]));
+      limit_ignored_ = true;  // EXISTS (... LIMIT 1): whether a row exists is unchanged
+    }
+    if (s_.contains("havingClause") && !s_.contains("groupClause"))
+      throw SqlError("HAVING without GROUP BY is not supported in a correlated subquery", c_.sql,
+                     node_location(s_["havingClause"]));
   }
 
   // The column of a window call computed by project(), or nullptr (before then, or another node).
@@ -141,12 +255,46 @@ class SelectExecutor {
     return it == window_columns_.end() ? nullptr : expr::col(it->second);
   }
 
+  // WHERE; in a subquery, its correlated equalities are taken out and their subquery sides become
+  // the key columns "__corr0", ... (Note [Decorrelated subqueries]).
   void apply_where() {
     if (!s_.contains("whereClause")) return;
     const Json& where = s_["whereClause"];
-    const ExprPtr predicate = translate_expr(where, input_context("WHERE"));
-    input_.table = at(c_, node_location(where),
-                      [&] { return filter(input_.table, evaluate_predicate(predicate, input_.table)); });
+    std::vector<const Json*> local;
+    std::vector<const Json*> inner_keys;
+    std::vector<const Json*> residual;
+    for (const Json* conjunct : and_operands(where)) {
+      if (!correlation_ || !mentions_outer(*conjunct)) local.push_back(conjunct);
+      else if (const Json* inner = correlated_equality(*conjunct)) inner_keys.push_back(inner);
+      else residual.push_back(conjunct);
+    }
+    if (!residual.empty()) {
+      residual_location_ = node_location(*residual.front());
+      if (inner_keys.empty())
+        throw SqlError(
+            "this correlated subquery needs an equality between its columns and the enclosing query's "
+            "(inner.k = outer.k) besides this condition",
+            c_.sql, residual_location_);
+      for (const Json* conjunct : residual) {
+        const ExprPtr e = residual_condition(*conjunct);
+        correlation_->residual = correlation_->residual ? expr::and_(correlation_->residual, e) : e;
+      }
+    }
+    if (!local.empty()) {
+      ExprPtr predicate;
+      for (const Json* conjunct : local) {
+        const ExprPtr e = translate_expr(*conjunct, input_context("WHERE", &input_.table));
+        predicate = predicate ? expr::and_(predicate, e) : e;
+      }
+      input_.table = at(c_, node_location(where),
+                        [&] { return filter(input_.table, evaluate_predicate(predicate, input_.table)); });
+    }
+    for (size_t i = 0; i < inner_keys.size(); ++i) {
+      const ExprPtr key = translate_expr(*inner_keys[i], input_context("WHERE", &input_.table));
+      correlation_keys_.push_back(correlation_key_name(i));
+      input_.table = with_column(input_.table, correlation_keys_.back(),
+                                 at(c_, node_location(*inner_keys[i]), [&] { return evaluate(key, input_.table); }));
+    }
   }
 
   // ---- the select list ----
@@ -180,14 +328,14 @@ class SelectExecutor {
       if (!fields.empty()) return fields.back();
     }
     if (is_window_call(node)) return window_call_text(node, c_.sql);
-    if (node_type(node) == "SubLink") return subquery_text(node, c_.sql);
+    if (node_type(node) == "SubLink") return sublink_name(node);
     ExprContext ec;
     ec.sql = c_.sql;
     ec.clause = "the select list";
     ec.column = [](const std::vector<std::string>& fields, int) { return expr::col(fields.back()); };
     ec.substitute = [&ec, this](const Json& n) -> ExprPtr {
       if (is_window_call(n)) return expr::col(window_call_text(n, c_.sql));
-      if (node_type(n) == "SubLink") return expr::col(subquery_text(n, c_.sql));
+      if (node_type(n) == "SubLink") return expr::col(sublink_name(n));
       if (!is_aggregate_call(n)) return nullptr;
       const Json& body = node_body(n);
       if (body.value("agg_star", false)) return expr::call("count_star", {});
@@ -196,6 +344,14 @@ class SelectExecutor {
       return expr::call(function_call_name(n), std::move(args));
     };
     return translate_expr(node, ec)->to_sql();
+  }
+
+  // A subquery's text from its position, which is the operator's for x IN (...) and x > ALL (...),
+  // so those start with the name of x.
+  std::string sublink_name(const Json& sublink) const {
+    const Json& test = field(node_body(sublink), "testexpr");
+    std::string name = test.empty() ? std::string() : display_name(test).append(" ");
+    return name.append(subquery_text(sublink, c_.sql));
   }
 
   // ---- GROUP BY and aggregates (Note [Aggregates in expressions]) ----
@@ -218,7 +374,7 @@ class SelectExecutor {
       }
       if (contains_aggregate(*node))
         throw SqlError("aggregate functions are not allowed in GROUP BY", c_.sql, node_location(item));
-      const ExprPtr e = translate_expr(*node, input_context("GROUP BY"));
+      const ExprPtr e = translate_expr(*node, input_context("GROUP BY", nullptr));
       std::string name;
       if (e->kind == ExprKind::column) {
         name = e->name;
@@ -239,10 +395,18 @@ class SelectExecutor {
     for (const Json* place : places) collect_aggregates(*place, pre);
     std::vector<Aggregate> specs;
     for (const AggregateCall& a : aggregates_) specs.push_back(a.spec);
+    if (!correlation_keys_.empty()) {
+      // A correlated subquery answers per outer key: its key columns group too. Without GROUP BY,
+      // an outer row whose key has no rows gets the aggregates over no rows.
+      correlation_->implicit_aggregate = !s_.contains("groupClause");
+      if (correlation_->implicit_aggregate)
+        empty_grouped_ = at(c_, -1, [&] { return group_by(pre.slice(0, 0), {}, specs); });
+      for (const std::string& key : correlation_keys_) key_columns.push_back(key);
+    }
     grouped_ = at(c_, -1, [&] { return group_by(pre, key_columns, specs); });
     if (s_.contains("havingClause")) {
       const Json& having = s_["havingClause"];
-      const ExprPtr predicate = translate_expr(having, grouped_context("HAVING"));
+      const ExprPtr predicate = translate_expr(having, grouped_context("HAVING", &grouped_));
       grouped_ = at(c_, node_location(having), [&] { return filter(grouped_, evaluate_predicate(predicate, grouped_)); });
     }
   }
@@ -267,7 +431,7 @@ class SelectExecutor {
     const std::string name = function_call_name(node);
     const bool star = body.value("agg_star", false);
     std::vector<ExprPtr> args;
-    ExprContext ec = input_context("aggregate arguments");
+    ExprContext ec = input_context("aggregate arguments", nullptr);
     ec.substitute = [&](const Json& n) -> ExprPtr {
       if (is_aggregate_call(n)) throw SqlError("aggregate calls cannot be nested", c_.sql, node_location(n));
       return nullptr;
@@ -307,10 +471,11 @@ class SelectExecutor {
   }
 
   // Translation over the grouped table: aggregates and GROUP BY expressions become its columns.
-  ExprContext grouped_context(const std::string& clause) {
+  ExprContext grouped_context(const std::string& clause, Table* rows) {
     ExprContext ec;
     ec.sql = c_.sql;
     ec.clause = clause;
+    ec.rows = rows;
     ec.run_subquery = [this](const Json& sublink) { return run_subquery(sublink); };
     ec.column = [this](const std::vector<std::string>& fields, int location) {
       const std::string physical = input_.columns[resolve_input(fields, location)].physical;
@@ -330,7 +495,7 @@ class SelectExecutor {
       }
       if (key_sql_.empty() || node_type(n) == "ColumnRef" || node_type(n) == "A_Const") return nullptr;
       try {
-        const std::string sql = translate_expr(n, input_context("GROUP BY"))->to_sql();
+        const std::string sql = translate_expr(n, input_context("GROUP BY", nullptr))->to_sql();
         for (const auto& [key, name] : key_sql_)
           if (key == sql) return expr::col(name);
       } catch (const Error&) {
@@ -347,6 +512,7 @@ class SelectExecutor {
     add_windows(grouped);
     std::vector<std::string> names;
     std::vector<Column> columns;
+    std::vector<Column> empty_columns;  // the select list over no rows (Correlation::empty_group)
     const auto add = [&](std::string name, Column column) {
       // Duplicate output names get a suffix, as Table needs distinct names ("a", "a_1").
       std::string unique = name;
@@ -369,16 +535,26 @@ class SelectExecutor {
           throw SqlError("no table '" + fields[0] + "' in FROM", c_.sql, item.location);
         continue;
       }
-      const ExprPtr e = translate_expr(*item.node, grouped ? grouped_context("the select list")
-                                                           : input_context("the select list"));
+      // (Over the aggregates of no rows as well, a correlated subquery's select list must not
+      // hold correlated subqueries of its own.)
+      Table* rows = implicit_aggregate() ? nullptr : &source_;
+      const ExprPtr e = translate_expr(*item.node, grouped ? grouped_context("the select list", rows)
+                                                           : input_context("the select list", rows));
       add(item.alias.empty() ? display_name(*item.node) : item.alias,
           at(c_, item.location, [&] { return evaluate(e, source_); }));
+      if (implicit_aggregate())
+        empty_columns.push_back(at(c_, item.location, [&] { return evaluate(e, empty_grouped_); }));
       untyped_null_.resize(names.size() - 1, false);
       untyped_null_.push_back(e->kind == ExprKind::literal && e->untyped_null);
     }
+    if (implicit_aggregate()) correlation_->empty_group = Table(names, empty_columns);
+    for (const std::string& key : correlation_keys_) add(key, source_.column(key));
+    for (const std::string& column : residual_inputs_) add(residual_input_name(column), source_.column(column));
     output_ = columns.empty() ? Table() : Table(names, columns);
     visible_ = output_.num_columns();
   }
+
+  bool implicit_aggregate() const { return correlation_ != nullptr && correlation_->implicit_aggregate; }
 
   // Window calls in the select list and ORDER BY become columns of source_ (Note [Window calls in
   // a SELECT]).
@@ -390,8 +566,8 @@ class SelectExecutor {
     if (s_.contains("windowClause"))
       throw SqlError("named windows (WINDOW w AS ...) are not supported; write the window in OVER (...)", c_.sql,
                      node_location(s_["windowClause"][0]));
-    WindowColumns windows = add_window_columns(
-        source_, places, grouped ? grouped_context("window functions") : input_context("window functions"));
+    WindowColumns windows = add_window_columns(source_, places, grouped ? grouped_context("window functions", nullptr)
+                                                                         : input_context("window functions", nullptr));
     source_ = std::move(windows.rows);
     window_columns_ = std::move(windows.column_of_call);
   }
@@ -416,7 +592,7 @@ class SelectExecutor {
       keys.push_back(key);
     }
     const int64_t offset = limit_constant(s_, "limitOffset", 0, c_.sql);
-    const int64_t limit = limit_constant(s_, "limitCount", -1, c_.sql);
+    const int64_t limit = limit_ignored_ ? -1 : limit_constant(s_, "limitCount", -1, c_.sql);
     if (!keys.empty()) {
       const int64_t rows = output_.num_rows();
       const bool top = limit >= 0 && limit + offset < rows;
@@ -451,7 +627,8 @@ class SelectExecutor {
     if (distinct_applied_)
       throw SqlError("with SELECT DISTINCT, ORDER BY expressions must appear in the select list", c_.sql,
                      node_location(node));
-    const ExprPtr e = translate_expr(node, grouped_query_ ? grouped_context("ORDER BY") : input_context("ORDER BY"));
+    const ExprPtr e = translate_expr(node, grouped_query_ ? grouped_context("ORDER BY", &source_)
+                                                          : input_context("ORDER BY", &source_));
     const std::string name = "__order" + std::to_string(output_.num_columns());
     output_ = with_column(output_, name, at(c_, node_location(node), [&] { return evaluate(e, source_); }));
     return name;
@@ -466,7 +643,13 @@ class SelectExecutor {
   std::vector<AggregateCall> aggregates_;
   std::map<std::string, size_t> aggregate_of_node_;  // a call's JSON -> aggregates_ index
   std::map<std::string, std::string> window_columns_;  // a window call's JSON -> its column in source_
-  std::map<int, Table> subquery_rows_;                 // a subquery's position -> its rows
+  std::map<int, SubqueryRows> subquery_rows_;          // a subquery's position -> its rows
+  Correlation* correlation_ = nullptr;                 // set when this SELECT is a subquery
+  std::vector<std::string> correlation_keys_;          // its key columns, when it is correlated
+  Table empty_grouped_;                                // its aggregates over no rows
+  bool limit_ignored_ = false;                         // EXISTS (... LIMIT n)
+  std::vector<std::string> residual_inputs_;           // its columns its residual conditions read
+  int residual_location_ = -1;                         // its first residual condition
   std::vector<bool> untyped_null_;                     // per output column: a bare NULL literal
   Table grouped_, source_, output_;
   int64_t visible_ = 0;
@@ -477,7 +660,10 @@ class SelectExecutor {
 }  // namespace
 
 QueryResult run_query(const Json& select, QueryContext context) {
-  if (select.value("op", "SETOP_NONE") != "SETOP_NONE") return run_set_operation(select, std::move(context));
+  if (select.value("op", "SETOP_NONE") != "SETOP_NONE") {
+    context.correlation = nullptr;  // the operands may not be correlated (they report nothing)
+    return run_set_operation(select, std::move(context));
+  }
   return SelectExecutor(select, std::move(context)).run();
 }
 
@@ -512,14 +698,16 @@ int64_t limit_constant(const Json& select, const char* key, int64_t absent, std:
   return v;
 }
 
-void refuse_outer_reference(const QueryContext& context, const std::vector<std::string>& fields) {
+void refuse_outer_reference(const QueryContext& context, const std::vector<std::string>& fields, int location) {
   for (const Relation* outer : context.outer_scopes) {
-    if (!has_column(*outer, fields)) continue;
+    if (!names_column(*outer, fields)) continue;
     std::string shown;
     for (const std::string& f : fields) shown.append(shown.empty() ? "" : ".").append(f);
-    std::string message = "correlated subqueries are not supported yet: '";
-    message.append(shown).append("' is a column of the enclosing query");
-    throw SqlError(message, context.sql, context.subquery_location);
+    std::string message = "'";
+    message.append(shown).append(
+        "' is a column of an enclosing query: a subquery may use one only in an equality with its own columns "
+        "in its WHERE (inner.k = outer.k), and only the query directly around it");
+    throw SqlError(message, context.sql, location);
   }
 }
 

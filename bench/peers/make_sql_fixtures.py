@@ -8,7 +8,9 @@ The tables (CSV) are small and hand-made to hit nulls, duplicate keys, empty str
 join keys and dates before 1970. Each query runs in DuckDB over the same files; its rows are
 written after a "----" line, one row per line, values separated by tabs: NULL for null, (empty)
 for the empty string, true/false, floats with repr(). "rowsort" queries have no defined order and
-are compared after sorting rows as text; "nosort" ones must come back in this order.
+are compared after sorting rows as text; "nosort" ones must come back in this order, so each of
+them has an ORDER BY that leaves no ties (or returns one row). DuckDB runs on one thread, so the
+output is the same on every run.
 """
 import argparse
 import datetime
@@ -317,6 +319,66 @@ QUERIES = [
     ("rowsort", "SELECT id FROM people WHERE EXISTS (SELECT 1 FROM orders WHERE amount > 50) AND age < 30"),
     ("rowsort", "SELECT id FROM people WHERE NOT EXISTS (SELECT 1 FROM orders WHERE amount > 1000) AND age > 40"),
     ("nosort", "SELECT EXISTS (SELECT * FROM cities WHERE country = 'NO'), EXISTS (SELECT * FROM cities WHERE country = 'XX')"),
+    # quantified comparisons: op ANY/SOME/ALL with NULLs in the subquery, empty subqueries, NULL x
+    ("nosort", "SELECT id, age > ALL (SELECT age FROM people WHERE city = 'Paris') FROM people ORDER BY id"),
+    ("nosort", "SELECT id, age > ANY (SELECT age FROM people WHERE city = 'Paris'), age < SOME (SELECT age FROM people WHERE id > 5) FROM people ORDER BY id"),
+    ("nosort", "SELECT id, age >= ALL (SELECT age FROM people), age <= ALL (SELECT age FROM people WHERE age IS NOT NULL) FROM people ORDER BY id"),
+    ("nosort", "SELECT id, age = ANY (SELECT age FROM people WHERE id > 4), age <> ALL (SELECT age FROM people WHERE id > 4), age <> ANY (SELECT age FROM people WHERE id IN (1, 8)), age = ALL (SELECT age FROM people WHERE id IN (1, 8)) FROM people ORDER BY id"),
+    ("nosort", "SELECT id, age > ALL (SELECT age FROM people WHERE id > 99), age > ANY (SELECT age FROM people WHERE id > 99) FROM people ORDER BY id"),
+    ("nosort", "SELECT 3 > ALL (SELECT 1 UNION ALL SELECT NULL), 3 > ANY (SELECT 1 UNION ALL SELECT NULL), 0 > ALL (SELECT 1 UNION ALL SELECT NULL), NULL > ANY (SELECT 1), NULL > ALL (SELECT 1 WHERE false)"),
+    ("rowsort", "SELECT order_id FROM orders WHERE amount >= ALL (SELECT amount FROM orders WHERE amount IS NOT NULL)"),
+    ("rowsort", "SELECT name FROM people WHERE joined < ANY (SELECT day FROM orders WHERE amount > 50)"),
+    # correlated subqueries: EXISTS / NOT EXISTS, IN / NOT IN with NULLs, scalar aggregates (COUNT
+    # over no rows is 0), non-aggregate scalars, ANY/ALL, in WHERE, the select list and HAVING
+    ("rowsort", "SELECT id FROM people p WHERE EXISTS (SELECT 1 FROM orders o WHERE o.person_id = p.id)"),
+    ("rowsort", "SELECT id FROM people p WHERE NOT EXISTS (SELECT * FROM orders o WHERE o.person_id = p.id)"),
+    ("rowsort", "SELECT id FROM people p WHERE EXISTS (SELECT 1 FROM orders o WHERE o.person_id = p.id AND o.amount > 20)"),
+    ("rowsort", "SELECT id FROM people p WHERE EXISTS (SELECT 1 FROM orders o WHERE p.id = o.person_id LIMIT 1) AND age > 30"),
+    ("nosort", "SELECT id, EXISTS (SELECT 1 FROM cities c WHERE c.city = p.city) FROM people p ORDER BY id"),
+    ("rowsort", "SELECT c.city FROM cities c WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.city = c.city AND p.age > 40)"),
+    ("nosort", "SELECT id, (SELECT max(amount) FROM orders o WHERE o.person_id = p.id) FROM people p ORDER BY id"),
+    ("nosort", "SELECT id, (SELECT count(*) FROM orders o WHERE o.person_id = p.id), (SELECT count(amount) FROM orders o WHERE o.person_id = p.id) FROM people p ORDER BY id"),
+    ("nosort", "SELECT id, (SELECT count(*) + 1 FROM orders o WHERE o.person_id = p.id), (SELECT coalesce(sum(amount), 0) FROM orders o WHERE o.person_id = p.id) FROM people p ORDER BY id"),
+    ("rowsort", "SELECT id, age FROM people p WHERE age > (SELECT avg(age) FROM people q WHERE q.city = p.city)"),
+    ("rowsort", "SELECT order_id, amount FROM orders o WHERE amount >= (SELECT max(amount) FROM orders i WHERE i.item = o.item)"),
+    ("nosort", "SELECT id, (SELECT country FROM cities c WHERE c.city = p.city AND c.population > 100) FROM people p ORDER BY id"),
+    ("nosort", "SELECT id, (SELECT name FROM people q WHERE q.id = p.id + 1) FROM people p ORDER BY id"),
+    ("nosort", "SELECT order_id, (SELECT count(*) FROM people p WHERE p.id = o.person_id AND p.age > 30) FROM orders o ORDER BY order_id"),
+    ("rowsort", "SELECT id FROM people p WHERE age IN (SELECT age FROM people q WHERE q.city = p.city AND q.id <> p.id)"),
+    ("nosort", "SELECT id, age IN (SELECT age FROM people q WHERE q.city = p.city AND q.id <> p.id), age NOT IN (SELECT age FROM people q WHERE q.city = p.city AND q.id <> p.id) FROM people p ORDER BY id"),
+    ("nosort", "SELECT order_id, amount NOT IN (SELECT amount FROM orders i WHERE i.item = o.item AND i.order_id <> o.order_id) FROM orders o ORDER BY order_id"),
+    ("nosort", "SELECT id, id IN (SELECT person_id FROM orders o WHERE o.item = 'pen' AND o.person_id = p.id) FROM people p ORDER BY id"),
+    ("nosort", "SELECT order_id, amount > ALL (SELECT amount FROM orders i WHERE i.item = o.item AND i.order_id <> o.order_id), amount >= ANY (SELECT amount FROM orders i WHERE i.person_id = o.person_id AND i.order_id <> o.order_id) FROM orders o ORDER BY order_id"),
+    ("nosort", "SELECT order_id, amount >= ALL (SELECT max(amount) FROM orders i WHERE i.item = o.item), amount < ANY (SELECT count(*) FROM orders i WHERE i.person_id = o.person_id) FROM orders o ORDER BY order_id"),
+    ("nosort", "SELECT id, (SELECT count(*) FROM orders o WHERE o.person_id = p.id) AS n FROM people p ORDER BY n DESC, id"),
+    ("nosort", "SELECT id FROM people p ORDER BY (SELECT count(*) FROM orders o WHERE o.person_id = p.id), id"),
+    ("rowsort", "SELECT city, count(*) FROM people p GROUP BY city HAVING count(*) > (SELECT count(*) FROM cities c WHERE c.city = p.city)"),
+    ("rowsort", "SELECT city, (SELECT max(population) FROM cities c WHERE c.city = p.city) FROM people p GROUP BY city"),
+    ("rowsort", "SELECT item, (SELECT count(*) FROM orders i WHERE i.item = o.item AND i.person_id IS NOT NULL) FROM orders o WHERE amount > 10"),
+    ("rowsort", "SELECT p.id FROM people p WHERE EXISTS (SELECT 1 FROM orders o JOIN people q ON q.id = o.person_id WHERE q.city = p.city AND q.id <> p.id)"),
+    ("nosort", "SELECT o.order_id, (SELECT i.order_id FROM orders i WHERE i.item = o.item AND i.order_id > o.order_id AND i.order_id < o.order_id + 5) FROM orders o ORDER BY o.order_id"),
+    ("rowsort", "SELECT id FROM people p WHERE NOT EXISTS (SELECT 1 FROM people q WHERE q.city = p.city AND q.age > p.age)"),
+    ("rowsort", "SELECT name FROM people p WHERE (SELECT count(DISTINCT item) FROM orders o WHERE o.person_id = p.id) >= 2"),
+    ("rowsort", "SELECT id FROM people p WHERE EXISTS (SELECT 1 FROM orders o WHERE o.person_id = p.id AND o.amount > (SELECT avg(amount) FROM orders i WHERE i.item = o.item))"),
+    ("rowsort", "SELECT id FROM people p WHERE lower(city) IN (SELECT lower(city) FROM cities c WHERE c.country = 'IT' AND upper(c.city) = upper(p.city))"),
+    ("rowsort", "SELECT o.item, o.amount FROM orders o WHERE o.amount = (SELECT min(amount) FROM orders i WHERE i.item = o.item GROUP BY i.item)"),
+    # VALUES lists: standalone, in FROM with column names, types unified across rows, NULLs
+    ("nosort", "VALUES (1, 'a'), (2, NULL), (3, 'c')"),
+    ("nosort", "SELECT * FROM (VALUES (1, 'a'), (2, NULL)) AS t(id, name) ORDER BY id"),
+    ("nosort", "SELECT * FROM (VALUES (1, 'a'), (2, 'b')) t ORDER BY 1"),
+    ("nosort", "SELECT x FROM (VALUES (1), (CAST(2 AS BIGINT)), (NULL)) v(x) ORDER BY x NULLS FIRST"),
+    ("nosort", "SELECT a + 1, b FROM (VALUES (1, DATE '2024-01-01'), (2, '2024-02-29')) v(a, b) ORDER BY a"),
+    ("nosort", "SELECT k, v * 2 FROM (VALUES ('x', CAST(1.5 AS DOUBLE)), ('y', 2)) AS t(k, v) ORDER BY k"),
+    ("nosort", "SELECT count(*), sum(n) FROM (VALUES (1), (2), (3), (NULL)) AS t(n)"),
+    ("rowsort", "SELECT p.name, t.label FROM people p JOIN (VALUES (1, 'one'), (2, 'two'), (9, 'nine')) AS t(id, label) ON p.id = t.id"),
+    ("rowsort", "SELECT id FROM people WHERE city IN (SELECT c FROM (VALUES ('Paris'), ('rome')) AS t(c))"),
+    ("nosort", "VALUES (3, 'c'), (1, 'a'), (2, 'b') ORDER BY 1 LIMIT 2"),
+    ("nosort", "SELECT * FROM (VALUES (1 + 1, upper('a'), 2 > 1, NULL)) AS t(a, b, c, d)"),
+    # long IN lists: searched, NULL items, strings, floats
+    ("rowsort", "SELECT order_id FROM orders WHERE order_id IN (100, 102, 104, 106, 108, 110, 112, 114, 116, 118, 120, 122, 124, 126, 128, 130, 132, 134)"),
+    ("nosort", "SELECT id, age IN (19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, NULL), age NOT IN (19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36) FROM people ORDER BY id"),
+    ("rowsort", "SELECT id FROM people WHERE name IN ('Ann', 'bob', 'Cy', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8', 'x9', 'x10', 'x11', 'x12', 'x13', 'Ann', 'Gus')"),
+    ("rowsort", "SELECT order_id FROM orders WHERE amount IN (0.5, 4.25, 7.75, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 100)"),
 ]
 
 
@@ -344,6 +406,9 @@ def main():
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     con = duckdb.connect()
+    # One thread: DuckDB's answer to a query without ORDER BY (and the order of equal rows) can
+    # depend on how work is split between threads; the files must not change from run to run.
+    con.execute("SET threads=1")
     for name, text in TABLES.items():
         path = os.path.join(args.out, name + ".csv")
         with open(path, "w") as f:
