@@ -73,7 +73,22 @@ std::string Column::value_text(int64_t i) const {
 Column Column::slice(int64_t start, int64_t length) const {
   NIMBUS_CHECK_T(ShapeError, start >= 0 && length >= 0 && start + length <= length_, "Column::slice: rows ", start,
                  "..", start + length, " are outside a column of ", length_, " rows");
-  return Column(type_, length, data_, validity_, offsets_, offset_ + start);
+  Column out(type_, length, data_, validity_, offsets_, offset_ + start);
+  out.codes_ = codes_;
+  out.string_code_count_ = string_code_count_;
+  return out;
+}
+
+Column Column::with_string_codes(Buffer codes, int64_t count) const {
+  NIMBUS_CHECK_T(DTypeError, type_ == DataType::string, "Column::with_string_codes: the column is ",
+                 data_type_name(type_), ", not string");
+  NIMBUS_CHECK_T(ShapeError, count > 0 && codes.nbytes() >= static_cast<size_t>(offset_ + length_) * sizeof(uint32_t),
+                 "Column::with_string_codes: ", count, " codes in a buffer of ", codes.nbytes(), " bytes for ",
+                 offset_ + length_, " rows");
+  Column out = *this;
+  out.codes_ = std::move(codes);
+  out.string_code_count_ = count;
+  return out;
 }
 
 bool Column::equals(const Column& other) const {

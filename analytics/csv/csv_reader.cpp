@@ -141,7 +141,7 @@ class CsvParse {
   std::vector<std::string> column_names();
 
  private:
-  std::string where(int64_t line, int64_t column) const { return detail::concat(source_, ":", line, ":", column); }
+  std::string where(int64_t line, int64_t column) const { return nimbus::detail::concat(source_, ":", line, ":", column); }
   bool is_null(std::string_view text, const Field& field) const { return !field.quoted && is_null_text(text); }
   bool is_null_text(std::string_view text) const {
     // Most fields are longer than every null string: one bit test instead of the comparisons.
@@ -258,12 +258,12 @@ void CsvParse::resolve_given_types(const std::vector<std::string>& header_names)
 
 // Why a record cannot be a row ("" when it can), with its location.
 std::string CsvParse::problem_in(const Tokenizer& tokenizer, const Record& record) const {
-  if (!record.error.empty()) return detail::concat(where(record.error_line, record.error_column), ": ", record.error);
+  if (!record.error.empty()) return nimbus::detail::concat(where(record.error_line, record.error_column), ": ", record.error);
   if (record.fields.size() != expected_fields_) {
     const bool extra = record.fields.size() > expected_fields_;
     const int64_t line = extra ? record.fields[expected_fields_].line : record.end_line;
     const int64_t column = extra ? record.fields[expected_fields_].column : record.end_column;
-    return detail::concat(where(line, column), ": expected ", expected_fields_, " fields ", count_reason_, ", found ",
+    return nimbus::detail::concat(where(line, column), ": expected ", expected_fields_, " fields ", count_reason_, ", found ",
                           record.fields.size());
   }
   for (size_t c = 0; c < expected_fields_; ++c) {
@@ -271,12 +271,12 @@ std::string CsvParse::problem_in(const Tokenizer& tokenizer, const Record& recor
     const std::string_view text = tokenizer.text(record, field);
     if (is_null(text, field)) {
       if (options_.allow_nulls) continue;
-      return detail::concat(where(field.line, field.column), ": column '", names_[c], "': ",
+      return nimbus::detail::concat(where(field.line, field.column), ": column '", names_[c], "': ",
                             text.empty() ? std::string("empty field") : "'" + std::string(text) + "' is null (nulls are not allowed here)");
     }
     if (!given_[c]) continue;
     const std::string problem = csv::parse_value(text, *given_[c], options_.allow_non_finite, nullptr);
-    if (!problem.empty()) return detail::concat(where(field.line, field.column), ": column '", names_[c], "': ", problem);
+    if (!problem.empty()) return nimbus::detail::concat(where(field.line, field.column), ": column '", names_[c], "': ", problem);
   }
   return {};
 }
@@ -534,7 +534,7 @@ CsvReadResult CsvParse::run() {
 std::string CsvReadResult::location(int64_t row, int64_t column) const {
   const int64_t index = row * table.num_columns() + column;
   if (index < 0 || index >= static_cast<int64_t>(field_lines.size())) return source;
-  return detail::concat(source, ":", field_lines[static_cast<size_t>(index)], ":",
+  return nimbus::detail::concat(source, ":", field_lines[static_cast<size_t>(index)], ":",
                         field_columns[static_cast<size_t>(index)]);
 }
 

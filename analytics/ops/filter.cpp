@@ -61,10 +61,15 @@ Table filter(const Table& table, const Column& selection, const ExecOptions& opt
 }
 
 Table filter(const Table& table, std::span<const int64_t> rows, const ExecOptions& options) {
+  // Every row in order (a WHERE that keeps every row) is the table itself, as in the selection
+  // overload: no copy.
+  bool every_row = static_cast<int64_t>(rows.size()) == table.num_rows();
   for (size_t i = 0; i < rows.size(); ++i) {
     NIMBUS_CHECK_T(ShapeError, rows[i] >= 0 && rows[i] < table.num_rows(), "filter: row ", rows[i], " (position ", i,
                    ") is outside a table of ", table.num_rows(), " rows");
+    every_row = every_row && rows[i] == static_cast<int64_t>(i);
   }
+  if (every_row) return table;
   return take(table, rows, options);
 }
 

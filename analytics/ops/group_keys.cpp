@@ -140,6 +140,15 @@ std::optional<GroupIds> integer_group_ids(const Column& column, int threads) {
   });
 }
 
+// One string column without NULLs that carries its codes (Note [String codes] in column.h) is
+// indexed straight from them, like an integer key.
+std::optional<GroupIds> string_code_group_ids(const Column& column) {
+  const auto domain = static_cast<uint64_t>(column.string_code_count());
+  if (domain > direct_limit(column.length())) return std::nullopt;
+  const uint32_t* codes = column.string_codes();
+  return number_codes(column.length(), domain, [&](int64_t i) { return static_cast<uint64_t>(codes[i]); });
+}
+
 }  // namespace
 
 GroupIds group_keys(const std::vector<Column>& columns, int threads) {
@@ -150,6 +159,9 @@ GroupIds group_keys(const std::vector<Column>& columns, int threads) {
       case DataType::date32: ids = integer_group_ids<int32_t>(columns[0], threads); break;
       case DataType::int64:
       case DataType::timestamp: ids = integer_group_ids<int64_t>(columns[0], threads); break;
+      case DataType::string:
+        if (columns[0].has_string_codes()) ids = string_code_group_ids(columns[0]);
+        break;
       default: break;
     }
     if (ids) return std::move(*ids);

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "analytics/ops/ops_parallel.h"
+#include "analytics/ops/string_dictionary.h"
 
 namespace nimbus::analytics::detail {
 
@@ -43,130 +44,10 @@ void encode_bools(const Column& column, int column_index, EncodedKeys& keys) {
   }
 }
 
-// Codes for the strings of one key position, numbered by first appearance: an open-addressing
-// table (linear probing) of 8-byte (hash tag, code) slots, with each distinct string's bytes copied
-// into the table's own buffer. A probe compares the tag first and then bytes the table owns,
-// packed together, instead of reaching back to the string's first row somewhere in a large
-// column; for the hundreds to tens of thousands of distinct keys of a typical group-by the slots
-// stay in cache.
-class StringCodes {
- public:
-  StringCodes() {
-    starts_.push_back(0);
-    rehash(64);
-  }
-
-  uint64_t code(std::string_view text) {
-    if ((hashes_.size() + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
-    const uint64_t hash = hash_bytes(text);
-    const auto tag = static_cast<uint32_t>(hash);
-    for (size_t i = hash >> shift_;; i = (i + 1) & mask_) {
-      Slot& slot = slots_[i];
-      if (slot.code == kEmpty) {
-        slot = {tag, static_cast<uint32_t>(hashes_.size())};
-        hashes_.push_back(hash);
-        bytes_.append(text);
-        starts_.push_back(bytes_.size());
-        return slot.code;
-      }
-      if (slot.tag == tag) {
-        const size_t start = starts_[slot.code], length = starts_[slot.code + 1] - start;
-        if (length == text.size() && same_bytes(bytes_.data() + start, text.data(), length)) return slot.code;
-      }
-    }
-  }
-
-  int64_t size() const { return static_cast<int64_t>(hashes_.size()); }
-  std::string_view text(int64_t code) const {
-    const auto c = static_cast<size_t>(code);
-    return {bytes_.data() + starts_[c], starts_[c + 1] - starts_[c]};
-  }
-
- private:
-  static constexpr uint32_t kEmpty = ~uint32_t{0};
-  struct Slot {
-    uint32_t tag = 0;  // the hash's low bits (the slot's position comes from its top bits)
-    uint32_t code = kEmpty;
-  };
-
-  // Fixed-size loads only (a variable-length memcpy would be a call and a stalled store-to-load
-  // forward per string): whole 8-byte words, then the tail as one word built from two
-  // overlapping loads, which covers every tail byte for a given length.
-  static uint64_t load8(const char* p) {
-    uint64_t word;
-    std::memcpy(&word, p, 8);
-    return word;
-  }
-  static uint64_t load4(const char* p) {
-    uint32_t word;
-    std::memcpy(&word, p, 4);
-    return word;
-  }
-  static uint64_t tail_word(const char* p, size_t n) {  // n < 8
-    if (n >= 4) return load4(p) | (load4(p + n - 4) << 32);
-    if (n > 0) {
-      return static_cast<uint64_t>(static_cast<uint8_t>(p[0])) |
-             (static_cast<uint64_t>(static_cast<uint8_t>(p[n / 2])) << 8) |
-             (static_cast<uint64_t>(static_cast<uint8_t>(p[n - 1])) << 16);
-    }
-    return 0;
-  }
-
-  // The length seeds the hash, so strings whose words coincide ("a" and "a\0") still differ.
-  static uint64_t hash_bytes(std::string_view text) {
-    const char* p = text.data();
-    size_t n = text.size();
-    uint64_t hash = 0x9e3779b97f4a7c15ULL ^ n;
-    while (n >= 8) {
-      hash = (hash ^ load8(p)) * 0xff51afd7ed558ccdULL;
-      hash ^= hash >> 32;
-      p += 8;
-      n -= 8;
-    }
-    hash = (hash ^ tail_word(p, n)) * 0xc4ceb9fe1a85ec53ULL;
-    hash ^= hash >> 33;
-    hash *= 0xff51afd7ed558ccdULL;
-    return hash ^ (hash >> 29);
-  }
-
-  // Bytes a and b, both n long, are equal (inline: keys are short).
-  static bool same_bytes(const char* a, const char* b, size_t n) {
-    if (n >= 8) {
-      for (size_t i = 0; i + 8 <= n; i += 8) {
-        if (load8(a + i) != load8(b + i)) return false;
-      }
-      return load8(a + n - 8) == load8(b + n - 8);
-    }
-    if (n >= 4) return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
-    for (size_t i = 0; i < n; ++i) {
-      if (a[i] != b[i]) return false;
-    }
-    return true;
-  }
-
-  void rehash(size_t capacity) {
-    slots_.assign(capacity, Slot{});
-    mask_ = capacity - 1;
-    shift_ = 64 - std::countr_zero(capacity);
-    for (size_t code = 0; code < hashes_.size(); ++code) {
-      size_t i = hashes_[code] >> shift_;
-      while (slots_[i].code != kEmpty) i = (i + 1) & mask_;
-      slots_[i] = {static_cast<uint32_t>(hashes_[code]), static_cast<uint32_t>(code)};
-    }
-  }
-
-  std::vector<Slot> slots_;  // a power of two, at most half full
-  size_t mask_ = 0;
-  int shift_ = 64;  // a slot's home is the top bits of the hash (the best mixed ones)
-  std::vector<uint64_t> hashes_;  // by code
-  std::vector<size_t> starts_;    // code c's bytes are bytes_[starts_[c], starts_[c + 1])
-  std::string bytes_;
-};
-
 constexpr int64_t kStringGrain = 65536;
 
 // Codes rows [begin, end) of a string column into its key words with `codes`.
-void encode_string_rows(const Column& column, int column_index, EncodedKeys& keys, StringCodes& codes, int64_t begin,
+void encode_string_rows(const Column& column, int column_index, EncodedKeys& keys, StringDictionary& codes, int64_t begin,
                         int64_t end) {
   const int32_t* offsets = column.raw_offsets();
   const char* chars = column.raw_chars();
@@ -182,13 +63,13 @@ void encode_string_rows(const Column& column, int column_index, EncodedKeys& key
 // Each piece of rows is coded with its own dictionary in parallel; the pieces' dictionaries are
 // then added to the shared one in piece order, so every string still gets the code of its first
 // appearance (the same codes as a sequential pass), and a last parallel pass rewrites the words.
-void encode_strings(const Column& column, int column_index, EncodedKeys& keys, StringCodes& codes, int threads) {
+void encode_strings(const Column& column, int column_index, EncodedKeys& keys, StringDictionary& codes, int threads) {
   const int64_t pieces = piece_count(keys.rows, threads, kStringGrain);
   if (pieces == 1) {
     encode_string_rows(column, column_index, keys, codes, 0, keys.rows);
     return;
   }
-  std::vector<StringCodes> local(static_cast<size_t>(pieces));
+  std::vector<StringDictionary> local(static_cast<size_t>(pieces));
   run_pieces(keys.rows, pieces, threads, [&](int64_t piece, int64_t begin, int64_t end) {
     encode_string_rows(column, column_index, keys, local[static_cast<size_t>(piece)], begin, end);
   });
@@ -208,10 +89,24 @@ void encode_strings(const Column& column, int column_index, EncodedKeys& keys, S
   });
 }
 
-void encode_column(const Column& column, int column_index, EncodedKeys& keys, StringCodes& codes, int threads) {
+// A string column's own codes as its key words (Note [String codes] in column.h): for a single key
+// set only, since two columns' codes come from different dictionaries.
+void encode_string_codes(const Column& column, int column_index, EncodedKeys& keys, int threads) {
+  const uint32_t* codes = column.string_codes();
+  run_pieces(keys.rows, piece_count(keys.rows, threads, kEncodeGrain), threads, [&](int64_t, int64_t begin, int64_t end) {
+    uint64_t* words = keys.words.data() + column_index;
+    for (int64_t i = begin; i < end; ++i) words[i * keys.width] = codes[i];
+  });
+}
+
+void encode_column(const Column& column, int column_index, EncodedKeys& keys, StringDictionary& codes, int threads,
+                   bool own_codes) {
   switch (column.type()) {
     case DataType::boolean: encode_bools(column, column_index, keys); break;
-    case DataType::string: encode_strings(column, column_index, keys, codes, threads); break;
+    case DataType::string:
+      if (own_codes && column.has_string_codes()) encode_string_codes(column, column_index, keys, threads);
+      else encode_strings(column, column_index, keys, codes, threads);
+      break;
     case DataType::int32:
     case DataType::date32: encode_values<int32_t>(column, column_index, keys, threads); break;
     case DataType::int64:
@@ -269,7 +164,7 @@ std::vector<EncodedKeys> encode_key_sets(const std::vector<std::vector<Column>>&
   }
   const int width = key_columns + (nulls == NullKeys::group_together && any_nulls ? 1 : 0);
 
-  std::vector<StringCodes> codes(static_cast<size_t>(key_columns));  // one dictionary per key position
+  std::vector<StringDictionary> codes(static_cast<size_t>(key_columns));  // one dictionary per key position
   std::vector<EncodedKeys> encoded(sets.size());
   for (size_t s = 0; s < sets.size(); ++s) {
     EncodedKeys& keys = encoded[s];
@@ -277,7 +172,8 @@ std::vector<EncodedKeys> encode_key_sets(const std::vector<std::vector<Column>>&
     keys.width = width;
     keys.words.assign(static_cast<size_t>(keys.rows * width), 0);
     for (int c = 0; c < key_columns; ++c) {
-      encode_column(sets[s][static_cast<size_t>(c)], c, keys, codes[static_cast<size_t>(c)], threads);
+      encode_column(sets[s][static_cast<size_t>(c)], c, keys, codes[static_cast<size_t>(c)], threads,
+                    /*own_codes=*/sets.size() == 1);
       encode_nulls(sets[s][static_cast<size_t>(c)], c, key_columns, nulls, keys);
     }
     if (with_hashes) hash_keys(keys, threads);

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <numeric>
+#include <utility>
 
 #include "analytics/ops/ops_parallel.h"
 
@@ -57,9 +58,13 @@ bool radix_pass(std::vector<uint64_t>& key, std::vector<int64_t>& rows, std::vec
 }  // namespace
 
 std::vector<int64_t> radix_sort_rows(const SortKeyWords& keys, int threads) {
-  const int64_t n = keys.rows;
-  std::vector<int64_t> rows(static_cast<size_t>(n));
+  std::vector<int64_t> rows(static_cast<size_t>(keys.rows));
   std::iota(rows.begin(), rows.end(), int64_t{0});
+  return radix_sort_rows(keys, std::move(rows), threads);
+}
+
+std::vector<int64_t> radix_sort_rows(const SortKeyWords& keys, std::vector<int64_t> rows, int threads) {
+  const auto n = static_cast<int64_t>(rows.size());
   if (n <= 1) return rows;
   std::vector<uint64_t> key(static_cast<size_t>(n)), key_out(static_cast<size_t>(n));
   std::vector<int64_t> rows_out(static_cast<size_t>(n));

@@ -16,5 +16,8 @@ namespace nimbus::analytics::detail {
 
 // The rows 0..keys.rows-1 ordered by their key words; equal keys keep increasing row order.
 std::vector<int64_t> radix_sort_rows(const SortKeyWords& keys, int threads);
+// `rows` (any of the rows of `keys`, each once) ordered by their key words; equal keys keep their
+// order in `rows`.
+std::vector<int64_t> radix_sort_rows(const SortKeyWords& keys, std::vector<int64_t> rows, int threads);
 
 }  // namespace nimbus::analytics::detail

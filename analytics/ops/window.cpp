@@ -3,6 +3,7 @@
 // gather of rows, the aggregates by window_aggregate().
 #include "analytics/ops/window.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -83,6 +84,25 @@ void check_frame(const WindowFrame &frame, const std::string &label) {
   }
 }
 
+// Whether `call` reads the runs of peers: the ranking functions that tie peers,
+// and any call over a RANGE frame (whose ends are peers).
+bool needs_peers(const WindowCall &call) {
+  switch (call.function) {
+  case WindowFunction::row_number:
+  case WindowFunction::ntile:
+  case WindowFunction::lag:
+  case WindowFunction::lead:
+    return false;
+  case WindowFunction::rank:
+  case WindowFunction::dense_rank:
+  case WindowFunction::percent_rank:
+  case WindowFunction::cume_dist:
+    return true;
+  default:
+    return call.frame.units == FrameUnits::range;
+  }
+}
+
 // The input column of `call` (null when the function takes none), checked
 // against the function.
 const Column *checked_input(const Table &table, const WindowCall &call,
@@ -120,12 +140,14 @@ Column ranking(const detail::WindowRows &rows, const WindowCall &call) {
                                       call.function == WindowFunction::cume_dist
                                   ? static_cast<size_t>(rows.rows)
                                   : 0);
+  const bool peers = needs_peers(call);
   rows.for_each_partition([&](int64_t begin, int64_t end) {
     const int64_t size = end - begin;
     int64_t dense = 0;
     for (int64_t p = begin; p < end; ++p) {
       const auto row = static_cast<size_t>(rows.row_at(p));
-      const int64_t peer_begin = rows.peer_begin[static_cast<size_t>(p)];
+      const int64_t peer_begin =
+          peers ? rows.peer_begin[static_cast<size_t>(p)] : p;
       if (peer_begin == p)
         ++dense;
       const int64_t rank = peer_begin - begin + 1;
@@ -277,7 +299,8 @@ Table window(const Table &table, const WindowSpec &spec,
       table.num_rows(),
       detail::find_columns(table, spec.partition_by, "window",
                            "PARTITION BY column"),
-      order_columns, spec.order_by, options.threads);
+      order_columns, spec.order_by, options.threads,
+      std::any_of(calls.begin(), calls.end(), needs_peers));
   for (size_t i = 0; i < calls.size(); ++i) {
     const WindowCall &call = calls[i];
     if (is_aggregate(call.function))

@@ -37,7 +37,7 @@ struct WindowRows {
   std::vector<int64_t>
       partition_begin; // positions where partitions start, then `rows`
   std::vector<int64_t>
-      peer_begin; // per position: the first position of its peers
+      peer_begin; // per position: the first position of its peers (when asked)
   std::vector<int64_t>
       peer_end; // per position: one past the last position of its peers
   int threads = 0;
@@ -73,12 +73,14 @@ struct WindowRows {
 };
 
 // Sorts the rows of `partition_columns` / `order_columns` (of equal length
-// `rows`; either list may be empty) and finds the partitions and peers.
+// `rows`; either list may be empty) and finds the partitions, and the peers when
+// `with_peers` (otherwise peer_begin and peer_end stay empty). Partitions come
+// in no particular order (Note [Window sort by partition] in window_rows.cpp).
 WindowRows sort_window_rows(int64_t rows,
                             const std::vector<Column> &partition_columns,
                             const std::vector<Column> &order_columns,
                             const std::vector<SortKey> &order_keys,
-                            int threads);
+                            int threads, bool with_peers);
 
 // The frame of `position` in the partition [begin, end): positions [fs, fe)
 // with begin <= fs <= fe <= end (empty when fs == fe).

@@ -396,6 +396,23 @@ TEST(OpsGroupBy, RandomTablesMatchTheNaiveReference) {
   }
 }
 
+// String keys that carry codes (Note [String codes]) group as their strings do, alone (indexed
+// straight from the codes) or beside other keys, with NULLs, at an offset and over many groups.
+TEST(OpsGroupBy, CodedStringKeysMatchTheNaiveReference) {
+  const std::vector<std::vector<std::string>> key_sets{{"k_str"}, {"v_str"}, {"k_str", "k_small"}, {"v_str", "k_int"}};
+  for (int64_t rows : {1, 5, 300, 70000}) {
+    const Table table = random_table(rows, static_cast<uint32_t>(rows) * 3 + 2, 12);
+    for (const auto& keys : key_sets) {
+      SCOPED_TRACE(std::to_string(rows) + " rows, keys " + keys[0]);
+      expect_matches_reference(with_string_codes(table), keys, 2);
+      expect_matches_reference(with_string_codes(offset_copy(table)), keys, 1);
+      expect_matches_reference(with_string_codes(table).slice(rows / 3, rows - rows / 3), keys, 2);
+      const Table coded = group_by(with_string_codes(table), keys, {{.function = F::count_star, .output = "n"}});
+      EXPECT_TRUE(coded.equals(group_by(table, keys, {{.function = F::count_star, .output = "n"}})));
+    }
+  }
+}
+
 TEST(OpsGroupBy, LongInputsAreIdenticalOnOneAndTwoThreads) {
   // Longer than one partitioning chunk, so the partitioned path with 64 partitions runs.
   const Table table = offset_copy(random_table(120000, 21, 5000));

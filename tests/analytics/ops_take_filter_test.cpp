@@ -107,6 +107,10 @@ TEST(OpsFilter, ByRowNumbers) {
   const Table table({"a"}, {int64s({5, 6, 7})});
   const std::vector<int64_t> rows{2, 2, 0};
   EXPECT_EQ(texts(filter(table, rows).column("a")), (std::vector<std::string>{"7", "7", "5"}));
+  // Every row in order is the table itself; the same count in another order is gathered.
+  const Table all = filter(table, std::vector<int64_t>{0, 1, 2});
+  EXPECT_EQ(all.column("a").data().data(), table.column("a").data().data());
+  EXPECT_EQ(texts(filter(table, std::vector<int64_t>{0, 2, 1}).column("a")), (std::vector<std::string>{"5", "7", "6"}));
   try {
     filter(table, std::vector<int64_t>{kNullRow});
     FAIL();

@@ -4,6 +4,8 @@
 // references compare with.
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -145,6 +147,33 @@ inline Table offset_copy(const Table& table, int64_t pad = 3) {
     builder.append_column(column);
     builder.append_null();
     columns.push_back(builder.finish().slice(pad, column.length()));
+  }
+  return Table(table.names(), std::move(columns));
+}
+
+// `table` with every string column carrying codes (Note [String codes] in column.h), given in
+// reverse order of the strings so that nothing may rely on codes following first appearance; the
+// code under a null is the largest. Slices of the columns keep the codes.
+inline Table with_string_codes(const Table& table) {
+  std::vector<Column> columns;
+  for (const Column& column : table.columns()) {
+    if (column.type() != DataType::string) {
+      columns.push_back(column);
+      continue;
+    }
+    std::map<std::string, uint32_t, std::greater<>> code_of;
+    for (int64_t i = 0; i < column.length(); ++i) {
+      if (column.is_valid(i)) code_of.emplace(std::string(column.string_value(i)), 0);
+    }
+    uint32_t next = 0;
+    for (auto& [text, code] : code_of) code = next++;
+    Buffer codes = Buffer::allocate(static_cast<size_t>(column.offset() + column.length()) * sizeof(uint32_t),
+                                    Device::cpu());
+    auto* to = static_cast<uint32_t*>(codes.data()) + column.offset();
+    for (int64_t i = 0; i < column.length(); ++i) {
+      to[i] = column.is_valid(i) ? code_of.at(std::string(column.string_value(i))) : next;
+    }
+    columns.push_back(column.with_string_codes(std::move(codes), next + 1));
   }
   return Table(table.names(), std::move(columns));
 }

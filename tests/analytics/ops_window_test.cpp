@@ -8,6 +8,7 @@
 #include <map>
 #include <numeric>
 
+#include "analytics/ops/sort.h"
 #include "analytics/ops/window.h"
 #include "ops_test_tables.h"
 
@@ -587,6 +588,65 @@ TEST(OpsWindow, MatchesANaiveReferenceOnRandomTables) {
             << ") frame " << static_cast<int>(calls[i].frame.units) << " ["
             << calls[i].frame.start << ", " << calls[i].frame.end << "], row "
             << row << ": got " << got.value_text(row);
+      }
+    }
+  }
+}
+
+// Partitions large enough for the radix sort and small ones sorted in cache (Note [Window sort by
+// partition]), one- and two-word order keys, coded string partition keys: row_number and rank
+// against the stable sort of (partition keys, order keys).
+TEST(OpsWindow, LargeAndSmallPartitionsMatchTheStableSort) {
+  const Table plain = random_table(200000, 11, 50);
+  const Table coded = with_string_codes(plain);
+  const std::vector<std::vector<SortKey>> orders = {
+      {{.column = "v_float", .descending = true}},
+      {{.column = "v_int", .nulls = NullOrder::first},
+       {.column = "v_date", .descending = true}},
+      {}};
+  for (const std::string partition : {"k_small", "k_str", "k_int"}) {
+    for (const std::vector<SortKey> &order : orders) {
+      SCOPED_TRACE(partition + " " + std::to_string(order.size()));
+      const WindowSpec spec{.partition_by = {partition}, .order_by = order};
+      const std::vector<WindowCall> calls = {
+          {.function = WindowFunction::row_number, .output = "rn"},
+          {.function = WindowFunction::rank, .output = "rank"}};
+      std::vector<SortKey> keys = {{.column = partition}};
+      keys.insert(keys.end(), order.begin(), order.end());
+      const std::vector<int64_t> sorted = sort_indices(plain, keys);
+      std::vector<int64_t> rn(sorted.size()), rank(sorted.size());
+      // Rows a and b agree on keys [from, to).
+      const auto same = [&](int64_t a, int64_t b, size_t from, size_t to) {
+        for (size_t k = from; k < to; ++k) {
+          const Column &c = plain.column(keys[k].column);
+          if (c.value_text(a) != c.value_text(b))
+            return false;
+        }
+        return true;
+      };
+      for (size_t p = 0; p < sorted.size(); ++p) {
+        const int64_t row = sorted[p];
+        const bool new_partition =
+            p == 0 || !same(sorted[p - 1], row, 0, 1);
+        const bool new_peers =
+            new_partition || !same(sorted[p - 1], row, 1, keys.size());
+        const int64_t before = sorted[p == 0 ? 0 : p - 1];
+        rn[static_cast<size_t>(row)] =
+            new_partition ? 1 : rn[static_cast<size_t>(before)] + 1;
+        rank[static_cast<size_t>(row)] =
+            new_peers ? rn[static_cast<size_t>(row)]
+                      : rank[static_cast<size_t>(before)];
+      }
+      for (const Table &table : {plain, coded}) {
+        const Table out = window(table, spec, calls, {.threads = 2});
+        for (int64_t row = 0; row < table.num_rows(); ++row) {
+          ASSERT_EQ(out.column("rn").value<int64_t>(row),
+                    rn[static_cast<size_t>(row)])
+              << "row " << row;
+          ASSERT_EQ(out.column("rank").value<int64_t>(row),
+                    rank[static_cast<size_t>(row)])
+              << "row " << row;
+        }
       }
     }
   }
