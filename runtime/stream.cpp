@@ -1,6 +1,8 @@
 #include "runtime/stream.h"
 
+#include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "runtime/backend.h"
 #include "runtime/error.h"
@@ -24,7 +26,30 @@ Stream current_stream(Device device) {
   return it == current_streams.end() ? default_stream(device) : it->second;
 }
 
-Stream new_stream(Device device) { return Stream{device, backend_for(device).create_stream(device.index)}; }
+// Note [Stream pool]
+// new_stream hands out each device's streams round-robin from a pool of kStreamsPerPool, created
+// as they are first needed and never destroyed, as PyTorch's pool does: a stream is cheap to share
+// and costly to create, and a program that asks for streams over and over (a batcher per model
+// load, a stream per job) must not leak one per call. Past kStreamsPerPool callers share streams;
+// their work is then ordered one after the other, which is slower, never wrong.
+namespace {
+constexpr size_t kStreamsPerPool = 32;
+struct StreamPool {
+  std::vector<uint64_t> handles;
+  size_t next = 0;
+};
+std::mutex pools_mutex;
+std::unordered_map<Device, StreamPool, DeviceKey> pools;
+}  // namespace
+
+Stream new_stream(Device device) {
+  DeviceBackend& backend = backend_for(device);
+  const std::lock_guard lock(pools_mutex);
+  StreamPool& pool = pools[device];
+  const size_t slot = pool.next++ % kStreamsPerPool;
+  if (slot == pool.handles.size()) pool.handles.push_back(backend.create_stream(device.index));
+  return Stream{device, pool.handles[slot]};
+}
 
 StreamGuard::StreamGuard(Stream stream) : previous_(current_stream(stream.device)) {
   current_streams[stream.device] = stream;

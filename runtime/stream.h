@@ -21,7 +21,8 @@ struct NIMBUS_API Stream {
 
 NIMBUS_API Stream default_stream(Device device);
 NIMBUS_API Stream current_stream(Device device);
-// A new stream from the device's pool (on the CPU: the default stream).
+// The next stream of the device's pool (Note [Stream pool]): 32 streams handed out in turn, so two
+// calls give different streams unless 32 others came between (on the CPU: the default stream).
 NIMBUS_API Stream new_stream(Device device);
 
 // Makes `stream` current on its device for the guard's scope (this thread only).

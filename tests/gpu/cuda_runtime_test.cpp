@@ -2,6 +2,8 @@
 // Every test skips (and ctest reports it skipped) when no CUDA device is present.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "runtime/backend.h"
 #include "runtime/random.h"
 #include "runtime/tensor.h"
@@ -42,6 +44,21 @@ TEST(CudaRuntime, EventsTimeWorkOnAStream) {
   stop.synchronize();
   EXPECT_TRUE(stop.query());
   EXPECT_GE(start.elapsed_ms(stop), 0.0);
+}
+
+// Note [Stream pool]: streams come round-robin from a bounded pool, never the default stream.
+TEST(CudaRuntime, NewStreamsCycleThroughABoundedPool) {
+  REQUIRE_GPU();
+  std::set<uint64_t> seen;
+  const Stream first = new_stream(Device::cuda(0));
+  EXPECT_NE(new_stream(Device::cuda(0)), first) << "two calls in a row share a stream";
+  for (int i = 0; i < 200; ++i) {
+    const Stream s = new_stream(Device::cuda(0));
+    EXPECT_NE(s.handle, uint64_t(0));
+    seen.insert(s.handle);
+  }
+  EXPECT_LE(seen.size(), 32u) << "the pool grew past its size";
+  EXPECT_GE(seen.size(), 2u);
 }
 
 TEST(CudaRuntime, OutOfMemoryIsAClearError) {
