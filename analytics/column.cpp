@@ -1,10 +1,25 @@
 #include "analytics/column.h"
 
+#include <atomic>
 #include <cstring>
+#include <mutex>
 
+#include "analytics/ops/string_codes.h"
 #include "analytics/value_text.h"
 
 namespace nimbus::analytics {
+
+// Note [String codes]: the codes of rows [0, rows) of the buffers that a column, its copies and
+// its slices share, given or computed once on demand.
+struct Column::StringCodeHolder {
+  explicit StringCodeHolder(int64_t rows) : rows(rows) {}
+
+  const int64_t rows;
+  std::once_flag once;
+  std::atomic<bool> ready{false};  // codes and count are set (released after they are written)
+  Buffer codes;
+  int64_t count = 0;
+};
 
 Column::Column(DataType type, int64_t length, Buffer data, Buffer validity, Buffer offsets, int64_t offset)
     : type_(type), length_(length), offset_(offset), data_(std::move(data)), validity_(std::move(validity)),
@@ -74,10 +89,20 @@ Column Column::slice(int64_t start, int64_t length) const {
   NIMBUS_CHECK_T(ShapeError, start >= 0 && length >= 0 && start + length <= length_, "Column::slice: rows ", start,
                  "..", start + length, " are outside a column of ", length_, " rows");
   Column out(type_, length, data_, validity_, offsets_, offset_ + start);
-  out.codes_ = codes_;
-  out.string_code_count_ = string_code_count_;
+  out.string_codes_ = string_codes_;
   return out;
 }
+
+bool Column::has_string_codes() const {
+  return string_codes_ && string_codes_->ready.load(std::memory_order_acquire);
+}
+
+const uint32_t* Column::string_codes() const {
+  NIMBUS_CHECK(has_string_codes(), "Column::string_codes: the column carries no codes (Note [String codes])");
+  return static_cast<const uint32_t*>(string_codes_->codes.data()) + offset_;
+}
+
+int64_t Column::string_code_count() const { return has_string_codes() ? string_codes_->count : 0; }
 
 Column Column::with_string_codes(Buffer codes, int64_t count) const {
   NIMBUS_CHECK_T(DTypeError, type_ == DataType::string, "Column::with_string_codes: the column is ",
@@ -85,10 +110,37 @@ Column Column::with_string_codes(Buffer codes, int64_t count) const {
   NIMBUS_CHECK_T(ShapeError, count > 0 && codes.nbytes() >= static_cast<size_t>(offset_ + length_) * sizeof(uint32_t),
                  "Column::with_string_codes: ", count, " codes in a buffer of ", codes.nbytes(), " bytes for ",
                  offset_ + length_, " rows");
+  auto holder = std::make_shared<StringCodeHolder>(offset_ + length_);
+  holder->codes = std::move(codes);
+  holder->count = count;
+  holder->ready.store(true, std::memory_order_release);
   Column out = *this;
-  out.codes_ = std::move(codes);
-  out.string_code_count_ = count;
+  out.string_codes_ = std::move(holder);
   return out;
+}
+
+Column Column::with_string_codes_on_demand() const {
+  NIMBUS_CHECK_T(DTypeError, type_ == DataType::string, "Column::with_string_codes_on_demand: the column is ",
+                 data_type_name(type_), ", not string");
+  NIMBUS_CHECK(device().is_cpu(), "Column::with_string_codes_on_demand: the column is not on the CPU");
+  Column out = *this;
+  out.string_codes_ = std::make_shared<StringCodeHolder>(offset_ + length_);
+  return out;
+}
+
+bool Column::ensure_string_codes(int threads) const {
+  if (!string_codes_) return false;
+  StringCodeHolder& holder = *string_codes_;
+  if (holder.ready.load(std::memory_order_acquire)) return true;
+  if (length_ * 4 < holder.rows) return false;  // a small slice: coding every row would cost more than it saves
+  std::call_once(holder.once, [&] {
+    detail::CodedStrings coded = detail::code_strings(static_cast<const int32_t*>(offsets_.data()), raw_chars(),
+                                                      holder.rows, threads);
+    holder.codes = std::move(coded.codes);
+    holder.count = coded.count;
+    holder.ready.store(true, std::memory_order_release);
+  });
+  return holder.ready.load(std::memory_order_acquire);
 }
 
 bool Column::equals(const Column& other) const {

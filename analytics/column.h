@@ -13,20 +13,28 @@
 //   null are unspecified (zero when built by ColumnBuilder).
 // - `offset`: where the column starts in its buffers, in values (and in bits of the bitmaps). A
 //   slice changes offset and length and shares every buffer, as Arrow's ArrayData does.
-// - `codes` (strings only, optional; Note [String codes]): a uint32 code per value.
+// - `codes` (strings only, optional; Note [String codes]): a uint32 code per value, given or
+//   computed on demand.
 // Columns are values: copying one copies buffer handles, never bytes. Buffers are shared, so a
 // write through mutable_values() is seen by every column and tensor on the same buffer.
 //
 // Note [String codes]
 // A string column may carry a dictionary code per value beside its characters: equal strings have
 // equal codes and different strings different codes, all in [0, string_code_count()); the code
-// under a null is some code in that range. The CSV reader codes the string columns it reads (most
-// string columns of a table are categories with few distinct values), once, while the values are
-// in cache, so that grouping by them later reads 4-byte codes instead of hashing and comparing
-// characters (Note [Key words] in ops/key_encoding.h). Slices share the codes; operators that build
-// new string columns (take, filter, concatenation, transfers) return columns without codes, and
-// everything that reads a column works with or without them.
+// under a null is some code in that range. Grouping by coded strings reads 4-byte codes instead of
+// hashing and comparing characters (Note [Key words] in ops/key_encoding.h).
+// The CSV reader does not code while it reads (that made a load twice as slow); its string
+// columns are coded on demand instead: they share one holder, created with the column, that
+// computes the codes the first time an operator calls ensure_string_codes() (std::call_once, so
+// concurrent queries code once and wait for each other) and keeps them for every copy and slice
+// of the column. The first group-by or distinct over a column pays what coding its strings for
+// that one query costs anyway; every later one reads the codes. The holder codes every row of the
+// buffers, so a slice of under a quarter of them does not start the work (it would code rows it
+// does not have); it uses codes already there. Operators that build new string columns (take,
+// filter, concatenation, transfers) return columns without codes, and everything that reads a
+// column works with or without them.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -97,14 +105,20 @@ class NIMBUS_API Column {
   // Same type, length, nulls and values (floats compared by bits, so NaN equals NaN).
   bool equals(const Column& other) const;
 
-  // Note [String codes]: whether the column carries them, the code of each row (from row 0 of the
+  // Note [String codes]: whether the column carries its codes now (given, or computed by an
+  // earlier ensure_string_codes on it, a copy or a slice), the code of each row (from row 0 of the
   // column, like values()), and how many distinct codes there are.
-  bool has_string_codes() const { return string_code_count_ > 0; }
-  const uint32_t* string_codes() const { return static_cast<const uint32_t*>(codes_.data()) + offset_; }
-  int64_t string_code_count() const { return string_code_count_; }
+  bool has_string_codes() const;
+  const uint32_t* string_codes() const;
+  int64_t string_code_count() const;
   // This string column with `codes` (one uint32 per row of its buffers, each below `count`) beside
   // its values; the caller vouches for Note [String codes]'s rule.
   Column with_string_codes(Buffer codes, int64_t count) const;
+  // This string column (on the CPU) able to code every row of its buffers on demand.
+  Column with_string_codes_on_demand() const;
+  // has_string_codes(), after computing the codes with up to `threads` threads (0: all) when the
+  // column codes on demand, has none yet and is not a small slice. Thread-safe; once per holder.
+  bool ensure_string_codes(int threads = 0) const;
 
   const int32_t* raw_offsets() const { return static_cast<const int32_t*>(offsets_.data()) + offset_; }
   const char* raw_chars() const { return static_cast<const char*>(data_.data()); }
@@ -124,8 +138,8 @@ class NIMBUS_API Column {
   Buffer data_;
   Buffer validity_;
   Buffer offsets_;
-  Buffer codes_;
-  int64_t string_code_count_ = 0;
+  struct StringCodeHolder;  // Note [String codes]; defined in column.cpp
+  std::shared_ptr<StringCodeHolder> string_codes_;  // shared by copies and slices
 };
 
 }  // namespace nimbus::analytics

@@ -22,26 +22,7 @@ void ColumnPiece::set_type(DataType type) {
     case DataType::timestamp: i64_.assign(n, 0); break;
     case DataType::float32: f32_.assign(n, 0); break;
     case DataType::float64: f64_.assign(n, 0); break;
-    case DataType::string:
-      ends_.assign(n, 0);
-      coding_ = true;
-      dictionary_ = std::make_shared<detail::StringDictionary>();
-      codes_.assign(n, 0);
-      break;
-  }
-}
-
-void ColumnPiece::add_code(std::string_view text) {
-  // At 2^16 rows and each power of two after, a piece whose values are still over 90% distinct
-  // (names, ids, free text) stops coding. Categories pass: even 100,000 values drawn evenly show
-  // only 74% distinct ones in the first 2^16 rows, and fewer later.
-  constexpr int64_t kFirstCheck = 65536;
-  codes_.push_back(static_cast<uint32_t>(dictionary_->code(text)));
-  const int64_t rows = length_ + 1;  // with this value
-  if (rows >= kFirstCheck && (rows & (rows - 1)) == 0 && dictionary_->size() * 10 > rows * 9) {
-    coding_ = false;
-    dictionary_.reset();
-    codes_ = {};
+    case DataType::string: ends_.assign(n, 0); break;
   }
 }
 
@@ -55,7 +36,6 @@ void ColumnPiece::grow_capacity(double factor) {
   more(f64_);
   more(chars_);
   more(ends_);
-  if (coding_) more(codes_);
 }
 
 void ColumnPiece::append_null() {
@@ -70,10 +50,7 @@ void ColumnPiece::append_null() {
       case DataType::timestamp: i64_.push_back(0); break;
       case DataType::float32: f32_.push_back(0); break;
       case DataType::float64: f64_.push_back(0); break;
-      case DataType::string:
-        ends_.push_back(static_cast<uint32_t>(chars_.size()));
-        if (coding_) codes_.push_back(0);
-        break;
+      case DataType::string: ends_.push_back(static_cast<uint32_t>(chars_.size())); break;
     }
   }
   ++null_count_;
@@ -172,29 +149,9 @@ Column assemble_column(DataType type, const std::vector<const ColumnPiece*>& pie
     }
   }
   Column column(type, length, std::move(data), std::move(validity), std::move(offsets), 0, null_count);
-  if (type == DataType::string) return with_merged_codes(std::move(column), pieces);
+  // Codes are computed the first time an operator asks (Note [String codes] in column.h).
+  if (type == DataType::string) return column.with_string_codes_on_demand();
   return column;
-}
-
-Column with_merged_codes(Column column, const std::vector<const ColumnPiece*>& pieces) {
-  for (const ColumnPiece* piece : pieces) {
-    if (piece->length_ > piece->null_count_ && !piece->coding_) return column;
-  }
-  detail::StringDictionary merged;
-  Buffer codes = allocate(static_cast<size_t>(column.length()) * sizeof(uint32_t));
-  auto* to = static_cast<uint32_t*>(codes.data());
-  for (const ColumnPiece* piece : pieces) {
-    if (!piece->coding_) {  // nulls only
-      to = std::fill_n(to, piece->length_, 0u);
-      continue;
-    }
-    std::vector<uint32_t> translated(static_cast<size_t>(piece->dictionary_->size()));
-    for (size_t code = 0; code < translated.size(); ++code) {
-      translated[code] = static_cast<uint32_t>(merged.code(piece->dictionary_->text(static_cast<int64_t>(code))));
-    }
-    for (const uint32_t code : piece->codes_) *to++ = translated.empty() ? 0 : translated[code];
-  }
-  return column.with_string_codes(std::move(codes), std::max<int64_t>(merged.size(), 1));
 }
 
 }  // namespace nimbus::analytics::csv

@@ -4,18 +4,17 @@
 //
 // A piece holds plain host vectors of the stored type (no per-value type checks or bitmap updates,
 // unlike ColumnBuilder): appending a value is a push_back. Nulls are a byte per row, kept only from
-// the first null on. String values are also coded (Note [String codes] in column.h) by a dictionary
-// per piece; assemble_column() merges the pieces' dictionaries in order. A piece may stay untyped while it holds only nulls, because the type of a
+// the first null on. A piece may stay untyped while it holds only nulls, because the type of a
 // chunk's column is known at its first value (Note [Type inference masks]). assemble_column() then
-// copies the pieces once into the final buffers, in parallel over columns.
+// copies the pieces once into the final buffers, in parallel over columns. String columns come out
+// coding on demand (Note [String codes] in column.h), not coded: coding while parsing made a load
+// twice as slow, for queries it may never run.
 #include <cstdint>
-#include <memory>
 #include <string_view>
 #include <vector>
 
 #include "analytics/column.h"
 #include "analytics/csv/csv_values.h"
-#include "analytics/ops/string_dictionary.h"
 
 namespace nimbus::analytics::csv {
 
@@ -52,18 +51,12 @@ class ColumnPiece {
   void append_string(std::string_view text) {
     chars_.insert(chars_.end(), text.begin(), text.end());
     ends_.push_back(static_cast<uint32_t>(chars_.size()));
-    if (coding_) add_code(text);
     if (!nulls_.empty()) nulls_.push_back(0);
     ++length_;
   }
 
  private:
   friend Column assemble_column(DataType type, const std::vector<const ColumnPiece*>& pieces);
-  friend Column with_merged_codes(Column column, const std::vector<const ColumnPiece*>& pieces);
-
-  // Codes `text` with the piece's dictionary (Note [String codes] in column.h); gives up on a piece
-  // whose values are mostly distinct, where codes would save nothing.
-  void add_code(std::string_view text);
 
   bool typed_ = false;
   DataType type_ = DataType::string;
@@ -76,20 +69,10 @@ class ColumnPiece {
   std::vector<double> f64_;
   std::vector<char> chars_;
   std::vector<uint32_t> ends_;  // strings: end of each value in chars_ (assemble_column checks the total fits int32)
-  // Strings: the piece's dictionary and each row's code in it (0 under a null), while coding_.
-  bool coding_ = false;
-  std::shared_ptr<detail::StringDictionary> dictionary_;
-  std::vector<uint32_t> codes_;
 };
 
 // The rows of `pieces` in order as one column of `type`; a typed piece must have that type, an
 // untyped one holds nulls only. ShapeError when the strings exceed 2 GiB (int32 offsets).
 Column assemble_column(DataType type, const std::vector<const ColumnPiece*>& pieces);
-
-// `column` (the string pieces' rows, assembled) with the pieces' codes merged into one dictionary:
-// each piece's strings are added to it in piece order, so codes are numbered by first appearance
-// in the file, and each row's code is translated. Without codes when some piece holding strings
-// gave up coding.
-Column with_merged_codes(Column column, const std::vector<const ColumnPiece*>& pieces);
 
 }  // namespace nimbus::analytics::csv

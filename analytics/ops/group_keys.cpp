@@ -140,8 +140,8 @@ std::optional<GroupIds> integer_group_ids(const Column& column, int threads) {
   });
 }
 
-// One string column without NULLs that carries its codes (Note [String codes] in column.h) is
-// indexed straight from them, like an integer key.
+// One string column without NULLs that carries its codes, or computes them now (Note [String
+// codes] in column.h), is indexed straight from them, like an integer key.
 std::optional<GroupIds> string_code_group_ids(const Column& column) {
   const auto domain = static_cast<uint64_t>(column.string_code_count());
   if (domain > direct_limit(column.length())) return std::nullopt;
@@ -160,7 +160,7 @@ GroupIds group_keys(const std::vector<Column>& columns, int threads) {
       case DataType::int64:
       case DataType::timestamp: ids = integer_group_ids<int64_t>(columns[0], threads); break;
       case DataType::string:
-        if (columns[0].has_string_codes()) ids = string_code_group_ids(columns[0]);
+        if (columns[0].ensure_string_codes(threads)) ids = string_code_group_ids(columns[0]);
         break;
       default: break;
     }

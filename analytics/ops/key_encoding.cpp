@@ -104,7 +104,7 @@ void encode_column(const Column& column, int column_index, EncodedKeys& keys, St
   switch (column.type()) {
     case DataType::boolean: encode_bools(column, column_index, keys); break;
     case DataType::string:
-      if (own_codes && column.has_string_codes()) encode_string_codes(column, column_index, keys, threads);
+      if (own_codes && column.ensure_string_codes(threads)) encode_string_codes(column, column_index, keys, threads);
       else encode_strings(column, column_index, keys, codes, threads);
       break;
     case DataType::int32:

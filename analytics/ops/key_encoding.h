@@ -13,8 +13,9 @@
 // - bools: 0 or 1;
 // - strings: a code from a dictionary shared by the key sets encoded together (both sides of a
 //   join), numbered by first appearance. Only the dictionary build touches the characters. A
-//   single key set (group-by, distinct) takes a column's own codes when it carries them (Note
-//   [String codes] in column.h): equal exactly when the strings are, which is all a key needs.
+//   single key set (group-by, distinct) takes a column's own codes when it carries them or codes
+//   on demand (Note [String codes] in column.h): equal exactly when the strings are, which is all a
+//   key needs.
 // A null's value word is 0. With NullKeys::never_match (joins: NULL never equals NULL) no null word
 // is written; rows with a null key are marked `skip` instead.
 #include <cstdint>

@@ -1,7 +1,7 @@
 #pragma once
 // StringDictionary: dense codes 0, 1, 2, ... for strings, by first appearance. Key encoding codes
-// string keys with it (Note [Key words]), and the CSV reader codes string columns as it reads them
-// (Note [String codes] in column.h).
+// string keys with it (Note [Key words]), and so does code_strings (string_codes.h) for the
+// columns that code on demand (Note [String codes] in column.h).
 #include <bit>
 #include <cstdint>
 #include <cstring>

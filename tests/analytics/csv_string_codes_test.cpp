@@ -1,11 +1,15 @@
-// The CSV reader codes string columns (Note [String codes] in column.h): equal strings share a
-// code and different strings never do, across chunks and threads, with NULLs and empty strings;
-// columns of mostly distinct strings are left uncoded; slices keep the codes and take drops them.
+// The CSV reader's string columns code on demand (Note [String codes] in column.h): nothing is
+// coded by the load; the first ensure_string_codes codes once for the column, its copies and its
+// slices (concurrent callers included); equal strings share a code and different strings never do,
+// across pieces and threads, with NULLs and empty strings; small slices do not start the work;
+// take drops the codes.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "analytics/csv/csv_reader.h"
 #include "analytics/ops/take.h"
@@ -29,6 +33,7 @@ std::string category_csv(int rows, uint32_t seed) {
 
 // Every non-null row's code matches its string one to one, and codes are in range.
 void expect_codes_follow_strings(const Column& column) {
+  ASSERT_TRUE(column.ensure_string_codes());
   ASSERT_TRUE(column.has_string_codes());
   std::map<std::string, uint32_t> code_of;
   std::map<uint32_t, std::string> string_of;
@@ -45,8 +50,8 @@ void expect_codes_follow_strings(const Column& column) {
   }
 }
 
-TEST(AnalyticsCsvStringCodes, EqualStringsShareACodeAcrossChunksAndThreads) {
-  const std::string text = category_csv(20000, 3);
+TEST(AnalyticsCsvStringCodes, EqualStringsShareACodeAcrossPiecesAndThreads) {
+  const std::string text = category_csv(200000, 3);  // several coding pieces of 65536 rows
   for (int threads : {1, 2, 3}) {
     CsvReadOptions options;
     options.threads = threads;
@@ -54,18 +59,52 @@ TEST(AnalyticsCsvStringCodes, EqualStringsShareACodeAcrossChunksAndThreads) {
     const Table table = read_csv_text(text, "c.csv", options).table;
     const Column& cat = table.column("cat");
     EXPECT_GT(cat.null_count(), 0);
+    EXPECT_FALSE(cat.has_string_codes());  // the load codes nothing
+    ASSERT_TRUE(cat.ensure_string_codes(threads));
     expect_codes_follow_strings(cat);
-    expect_codes_follow_strings(cat.slice(777, 5000));
+    expect_codes_follow_strings(cat.slice(777, 5000));  // shares the codes already computed
+    expect_codes_follow_strings(table.column("unique"));
+    EXPECT_EQ(table.column("unique").string_code_count(), 200000);
     EXPECT_FALSE(take(cat, std::vector<int64_t>{0, 1, 2}).has_string_codes());
   }
 }
 
-TEST(AnalyticsCsvStringCodes, MostlyDistinctStringsAreNotCoded) {
-  CsvReadOptions options;
-  options.threads = 2;
-  const Table table = read_csv_text(category_csv(70000, 5), "u.csv", options).table;
-  EXPECT_TRUE(table.column("cat").has_string_codes());
-  EXPECT_FALSE(table.column("unique").has_string_codes());
+TEST(AnalyticsCsvStringCodes, CodesComputedThroughASliceOrACopyServeTheWholeColumn) {
+  const Table table = read_csv_text(category_csv(4000, 5), "s.csv", {}).table;
+  const Column cat = table.column("cat");
+  const Column small = cat.slice(10, 900);  // under a quarter of the rows
+  EXPECT_FALSE(small.ensure_string_codes());
+  EXPECT_FALSE(cat.has_string_codes());
+  const Column copy = cat;
+  ASSERT_TRUE(copy.slice(100, 3000).ensure_string_codes());
+  EXPECT_TRUE(cat.has_string_codes());
+  EXPECT_TRUE(small.has_string_codes());  // a small slice uses codes already there
+  EXPECT_EQ(small.string_codes(), cat.string_codes() + 10);
+  expect_codes_follow_strings(small);
+}
+
+TEST(AnalyticsCsvStringCodes, ConcurrentCallersCodeOnce) {
+  const Table table = read_csv_text(category_csv(150000, 7), "t.csv", {}).table;
+  const Column cat = table.column("cat");
+  std::vector<const uint32_t*> seen(4, nullptr);
+  std::vector<std::thread> callers;
+  for (size_t t = 0; t < seen.size(); ++t) {
+    callers.emplace_back([&, t] {
+      const Column mine = cat.slice(0, cat.length() - static_cast<int64_t>(t));
+      if (mine.ensure_string_codes(2)) seen[t] = mine.string_codes();
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  for (const uint32_t* codes : seen) EXPECT_EQ(codes, seen[0]);
+  ASSERT_NE(seen[0], nullptr);
+  expect_codes_follow_strings(cat);
+}
+
+TEST(AnalyticsCsvStringCodes, ColumnsWithoutAHolderHaveNoCodes) {
+  const Table table = read_csv_text("s,n\na,1\nb,2\n", "h.csv", {}).table;
+  EXPECT_FALSE(table.column("n").ensure_string_codes());
+  EXPECT_FALSE(take(table.column("s"), std::vector<int64_t>{1, 0}).ensure_string_codes());
+  EXPECT_EQ(table.column("n").string_code_count(), 0);
 }
 
 TEST(AnalyticsCsvStringCodes, AColumnOfNullsOnlyOrGivenAsStringIsCoded) {

@@ -413,6 +413,35 @@ TEST(OpsGroupBy, CodedStringKeysMatchTheNaiveReference) {
   }
 }
 
+// `table` with every string column coding on demand, as the CSV reader's do.
+Table with_string_codes_on_demand(const Table& table) {
+  std::vector<Column> columns;
+  for (const Column& column : table.columns()) {
+    columns.push_back(column.type() == DataType::string ? column.with_string_codes_on_demand() : column);
+  }
+  return Table(table.names(), std::move(columns));
+}
+
+// String keys that code on demand (Note [String codes]) are coded by the first group-by, which
+// matches the reference alone or beside other keys, with NULLs, at an offset and through a slice;
+// the codes stay for the next group-by.
+TEST(OpsGroupBy, StringKeysCodedOnDemandMatchTheNaiveReference) {
+  const std::vector<std::vector<std::string>> key_sets{{"k_str"}, {"v_str"}, {"k_str", "k_small"}, {"v_str", "k_int"}};
+  for (int64_t rows : {1, 5, 300, 70000}) {
+    const Table table = random_table(rows, static_cast<uint32_t>(rows) * 5 + 1, 12);
+    for (const auto& keys : key_sets) {
+      SCOPED_TRACE(std::to_string(rows) + " rows, keys " + keys[0]);
+      const Table on_demand = with_string_codes_on_demand(table);
+      EXPECT_FALSE(on_demand.column(keys[0]).has_string_codes());
+      expect_matches_reference(on_demand, keys, 2);
+      EXPECT_TRUE(on_demand.column(keys[0]).has_string_codes());
+      expect_matches_reference(on_demand, keys, 1);  // from the codes kept
+      expect_matches_reference(with_string_codes_on_demand(offset_copy(table)), keys, 2);
+      expect_matches_reference(with_string_codes_on_demand(table).slice(rows / 3, rows - rows / 3), keys, 2);
+    }
+  }
+}
+
 TEST(OpsGroupBy, LongInputsAreIdenticalOnOneAndTwoThreads) {
   // Longer than one partitioning chunk, so the partitioned path with 64 partitions runs.
   const Table table = offset_copy(random_table(120000, 21, 5000));
