@@ -42,6 +42,15 @@ class KeyHashTable {
     }
   }
 
+  // Room for `keys` keys without growing (Note [Sized partition tables] in group_index.cpp).
+  void reserve(int64_t keys) {
+    size_t capacity = slots_.size();
+    while (static_cast<int64_t>(capacity) < keys * 2) capacity *= 2;
+    if (capacity > slots_.size()) rehash(capacity);
+    first_rows_.reserve(static_cast<size_t>(keys));
+    key_words_.reserve(static_cast<size_t>(keys * keys_->width));
+  }
+
   int64_t size() const { return static_cast<int64_t>(first_rows_.size()); }
   // The first row inserted with each id.
   const std::vector<int64_t>& first_rows() const { return first_rows_; }

@@ -107,6 +107,18 @@ NIMBUS_API Table window(const Table &table, const WindowSpec &spec,
                         const std::vector<WindowCall> &calls,
                         const ExecOptions &options = {});
 
+// window() restricted to the first `limit` rows of each partition in window
+// order (with_ties: those and the rows tied with the last of them, which are
+// the rows whose rank is at most `limit`), each row as window() gives it, rows
+// in the table's order. The calls may be row_number, rank and dense_rank, whose
+// values on those rows depend on those rows alone. This is
+// `filter(window(...), row_number() <= limit)` (or rank() <= limit) without
+// computing and dropping the rest (Note [Window top rows] in window_top_k.cpp).
+NIMBUS_API Table window_top_k(const Table &table, const WindowSpec &spec,
+                              const std::vector<WindowCall> &calls,
+                              int64_t limit, bool with_ties,
+                              const ExecOptions &options = {});
+
 // "row_number", "rank", ... "count_star", "sum"; and back (ConfigError listing
 // the names).
 NIMBUS_API std::string_view window_function_name(WindowFunction function);

@@ -11,29 +11,11 @@
 #include "analytics/ops/take.h"
 #include "analytics/sql/quantified.h"
 #include "analytics/sql/sql_error.h"
+#include "analytics/sql/table_columns.h"
 
 namespace nimbus::analytics::sql {
 
 namespace {
-
-template <typename F>
-auto at(const ExprContext& c, int location, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const SqlError&) {
-    throw;
-  } catch (const Error& e) {
-    throw SqlError(e.what(), c.sql, location);
-  }
-}
-
-Table with_column(const Table& table, const std::string& name, const Column& column) {
-  std::vector<std::string> names = table.names();
-  std::vector<Column> columns = table.columns();
-  names.push_back(name);
-  columns.push_back(column);
-  return Table(names, columns);
-}
 
 // `column` added to the rows the expression is evaluated over; the reference to it.
 ExprPtr add_answer_column(const ExprContext& c, const Column& column) {

@@ -25,6 +25,12 @@ struct Catalog {
   std::function<Table(const std::string& path, const CsvReadOptions& options)> read_csv;
 };
 
+// A subquery column the enclosing query keeps only where it is at most `limit`.
+struct RankColumnLimit {
+  std::string column;
+  int64_t limit = 0;
+};
+
 struct QueryContext {
   std::string_view sql;
   const Catalog* catalog = nullptr;
@@ -37,6 +43,11 @@ struct QueryContext {
   // Set for the SELECT that is itself the subquery (not for its own subqueries, CTEs or set
   // operation operands): it reports its correlation there.
   Correlation* correlation = nullptr;
+  // Set for the SELECT that is the only FROM item of a query whose WHERE keeps just its rows where
+  // `column` is at most `limit` (rn <= 2): it may leave out the other rows when that column is its
+  // row_number() or rank() (Note [Top rows of a window subquery] in window_calls.h). Like
+  // `correlation`, it is for that SELECT alone.
+  std::optional<RankColumnLimit> rank_limit;
 };
 
 // A query's rows, and which of its columns are a bare NULL literal (SELECT NULL): a set operation

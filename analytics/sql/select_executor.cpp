@@ -17,6 +17,7 @@
 // that, over the rows the select list sees (Note [Window calls in a SELECT] in window_calls.h).
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "analytics/expr/evaluate.h"
@@ -29,38 +30,18 @@
 #include "analytics/ops/take.h"
 #include "analytics/sql/expr_translate.h"
 #include "analytics/sql/from_clause.h"
-#include "analytics/sql/query_context.h"
 #include "analytics/sql/identifiers.h"
+#include "analytics/sql/query_context.h"
 #include "analytics/sql/set_operations.h"
 #include "analytics/sql/sql_error.h"
 #include "analytics/sql/subqueries.h"
+#include "analytics/sql/table_columns.h"
 #include "analytics/sql/values_lists.h"
 #include "analytics/sql/window_calls.h"
 
 namespace nimbus::analytics::sql {
 
 namespace {
-
-
-// Runs `f`, turning any analytics error into an SqlError at `location`.
-template <typename F>
-auto at(const QueryContext& c, int location, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const SqlError&) {
-    throw;
-  } catch (const Error& e) {
-    throw SqlError(e.what(), c.sql, location);
-  }
-}
-
-Table with_column(const Table& table, const std::string& name, const Column& column) {
-  std::vector<std::string> names = table.names();
-  std::vector<Column> columns = table.columns();
-  names.push_back(name);
-  columns.push_back(column);
-  return Table(names, columns);
-}
 
 // An integer constant (GROUP BY 1, ORDER BY 2), or -1.
 int64_t position_constant(const Json& node, std::string_view sql) {
@@ -87,12 +68,16 @@ class SelectExecutor {
   SelectExecutor(const Json& select, QueryContext context)
       : s_(select), c_(std::move(context)), correlation_(c_.correlation) {
     c_.correlation = nullptr;  // this SELECT's own subqueries, CTEs and FROM items report nothing
+    rank_limit_ = std::move(c_.rank_limit);
+    c_.rank_limit.reset();
   }
 
   QueryResult run() {
     if (s_.contains("valuesLists")) return run_values();
     define_ctes(s_, c_);
-    input_ = build_from(field(s_, "fromClause"), c_);
+    QueryContext from_context = c_;
+    from_context.rank_limit = limit_on_from_subquery();
+    input_ = build_from(field(s_, "fromClause"), from_context);
     apply_where();
     collect_select_items();
     grouped_query_ = s_.contains("groupClause") || s_.contains("havingClause") || any_aggregate();
@@ -528,7 +513,7 @@ class SelectExecutor {
         bool any = false;
         for (const ScopeColumn& col : input_.columns) {
           if (col.hidden || (fields.size() == 2 && ascii_lower(col.qualifier) != ascii_lower(fields[0]))) continue;
-          add(col.name, input_.table.column(col.physical));
+          add(col.name, source_.column(col.physical));
           any = true;
         }
         if (!any && fields.size() == 2)
@@ -566,10 +551,97 @@ class SelectExecutor {
     if (s_.contains("windowClause"))
       throw SqlError("named windows (WINDOW w AS ...) are not supported; write the window in OVER (...)", c_.sql,
                      node_location(s_["windowClause"][0]));
-    WindowColumns windows = add_window_columns(source_, places, grouped ? grouped_context("window functions", nullptr)
-                                                                         : input_context("window functions", nullptr));
+    const std::optional<WindowRowLimit> limit = window_row_limit();
+    WindowColumns windows = add_window_columns(source_, places,
+                                               grouped ? grouped_context("window functions", nullptr)
+                                                       : input_context("window functions", nullptr),
+                                               limit ? &*limit : nullptr);
     source_ = std::move(windows.rows);
     window_columns_ = std::move(windows.column_of_call);
+  }
+
+  // ---- top rows of a window subquery (Note [Top rows of a window subquery] in window_calls.h) ----
+  // The condition of this query's WHERE that keeps only the rows of its one FROM subquery where a
+  // column is at most an integer constant (rn <= 2, rn < 3, rn = 1, 2 >= rn), as that column and
+  // the smallest such limit.
+  std::optional<RankColumnLimit> limit_on_from_subquery() const {
+    const Json& from = field(s_, "fromClause");
+    if (!s_.contains("whereClause") || !from.is_array() || from.size() != 1 ||
+        node_type(from[0]) != "RangeSubselect")
+      return std::nullopt;
+    const Json& item = node_body(from[0]);
+    if (item.value("lateral", false)) return std::nullopt;
+    std::string alias;
+    if (item.contains("alias")) {
+      if (!item["alias"].value("colnames", Json::array()).empty()) return std::nullopt;
+      alias = ascii_lower(item["alias"].value("aliasname", std::string()));
+    }
+    const auto column_of = [&](const Json& node) -> std::optional<std::string> {
+      if (node_type(node) != "ColumnRef") return std::nullopt;
+      const Json& list = node_body(node).value("fields", Json::array());
+      if (list.empty() || node_type(list.back()) == "A_Star") return std::nullopt;
+      const std::vector<std::string> fields = string_list(list);
+      if (fields.size() == 1) return fields[0];
+      if (fields.size() == 2 && !alias.empty() && ascii_lower(fields[0]) == alias) return fields[1];
+      return std::nullopt;
+    };
+    const auto integer_of = [](const Json& node) -> std::optional<int64_t> {
+      if (node_type(node) != "A_Const" || !node_body(node).contains("ival")) return std::nullopt;
+      return node_body(node)["ival"].value("ival", int64_t{0});
+    };
+    std::optional<RankColumnLimit> best;
+    for (const Json* conjunct : and_operands(s_["whereClause"])) {
+      const Json& e = node_body(*conjunct);
+      if (node_type(*conjunct) != "A_Expr" || e.value("kind", "") != "AEXPR_OP" || !e.contains("lexpr") ||
+          !e.contains("rexpr"))
+        continue;
+      const std::vector<std::string> op = string_list(e.value("name", Json::array()));
+      if (op.size() != 1) continue;
+      std::optional<std::string> column = column_of(e["lexpr"]);
+      std::optional<int64_t> bound = integer_of(e["rexpr"]);
+      std::string at_most = "<=", below = "<";  // column <= bound, column < bound
+      if (!column || !bound) {
+        column = column_of(e["rexpr"]);
+        bound = integer_of(e["lexpr"]);
+        at_most = ">=";
+        below = ">";
+      }
+      if (!column || !bound) continue;
+      int64_t limit;
+      if (op[0] == at_most || op[0] == "=") limit = *bound;
+      else if (op[0] == below) limit = *bound - 1;
+      else continue;
+      limit = std::max<int64_t>(limit, 0);
+      if (best && ascii_lower(best->column) != ascii_lower(*column)) continue;
+      if (!best || limit < best->limit) best = RankColumnLimit{*column, limit};
+    }
+    return best;
+  }
+
+  // The window call the enclosing query limits through rank_limit_, when this SELECT's rows past
+  // the limit may be left out: the column is exactly one select item, that item is a window call,
+  // and nothing here (DISTINCT, LIMIT, OFFSET) sees the other rows.
+  std::optional<WindowRowLimit> window_row_limit() const {
+    if (!rank_limit_ || s_.contains("distinctClause") || s_.contains("limitCount") || s_.contains("limitOffset"))
+      return std::nullopt;
+    const std::string wanted = ascii_lower(rank_limit_->column);
+    const Json* call = nullptr;
+    int matches = 0;
+    for (const SelectItem& item : items_) {
+      if (is_star(*item.node)) {
+        const auto fields = string_list(node_body(*item.node).value("fields", Json::array()));
+        for (const ScopeColumn& col : input_.columns)
+          if (!col.hidden && (fields.size() != 2 || ascii_lower(col.qualifier) == ascii_lower(fields[0])) &&
+              ascii_lower(col.name) == wanted)
+            ++matches;
+        continue;
+      }
+      if (ascii_lower(item.alias.empty() ? display_name(*item.node) : item.alias) != wanted) continue;
+      ++matches;
+      if (is_window_call(*item.node)) call = item.node;
+    }
+    if (matches != 1 || call == nullptr) return std::nullopt;
+    return WindowRowLimit{call->dump(), rank_limit_->limit};
   }
 
   void apply_distinct() {
@@ -645,6 +717,7 @@ class SelectExecutor {
   std::map<std::string, std::string> window_columns_;  // a window call's JSON -> its column in source_
   std::map<int, SubqueryRows> subquery_rows_;          // a subquery's position -> its rows
   Correlation* correlation_ = nullptr;                 // set when this SELECT is a subquery
+  std::optional<RankColumnLimit> rank_limit_;          // set when the enclosing query limits a column
   std::vector<std::string> correlation_keys_;          // its key columns, when it is correlated
   Table empty_grouped_;                                // its aggregates over no rows
   bool limit_ignored_ = false;                         // EXISTS (... LIMIT n)
@@ -662,6 +735,7 @@ class SelectExecutor {
 QueryResult run_query(const Json& select, QueryContext context) {
   if (select.value("op", "SETOP_NONE") != "SETOP_NONE") {
     context.correlation = nullptr;  // the operands may not be correlated (they report nothing)
+    context.rank_limit.reset();
     return run_set_operation(select, std::move(context));
   }
   return SelectExecutor(select, std::move(context)).run();

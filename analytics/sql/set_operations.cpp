@@ -14,6 +14,7 @@
 #include "analytics/sql/expr_translate.h"
 #include "analytics/sql/identifiers.h"
 #include "analytics/sql/sql_error.h"
+#include "analytics/sql/table_columns.h"
 
 namespace nimbus::analytics::sql {
 
@@ -87,14 +88,6 @@ std::vector<int64_t> kept_left_rows(const Table& left, const Table& right, SetOp
     if (keep) kept.push_back(r);
   }
   return kept;
-}
-
-Table with_column(const Table& table, const std::string& name, const Column& column) {
-  std::vector<std::string> names = table.names();
-  std::vector<Column> columns = table.columns();
-  names.push_back(name);
-  columns.push_back(column);
-  return Table(names, columns);
 }
 
 // ORDER BY, LIMIT and OFFSET of the whole result: keys are output positions, output names or

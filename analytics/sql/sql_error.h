@@ -25,4 +25,21 @@ class NIMBUS_API SqlError : public ParseError {
 // "message\nLINE n: <the line>\n<spaces>^" (just the message without a position).
 NIMBUS_API std::string format_sql_error(std::string_view message, std::string_view sql, int position);
 
+namespace sql {
+
+// Runs `f`, turning any other analytics error it throws into an SqlError at `location` of the
+// context's query text (`c.sql`), so that operator errors point into the query.
+template <typename Context, typename F>
+auto at(const Context& c, int location, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const SqlError&) {
+    throw;
+  } catch (const Error& e) {
+    throw SqlError(e.what(), c.sql, location);
+  }
+}
+
+}  // namespace sql
+
 }  // namespace nimbus::analytics

@@ -51,7 +51,10 @@ public:
         collect(child);
   }
 
-  WindowColumns run(const Table &rows) {
+  WindowColumns run(const Table &rows, const WindowRowLimit *limit) {
+    if (limit != nullptr)
+      if (const WindowCall *limited = limited_call(*limit))
+        return run_top_rows(rows, *limit, *limited);
     WindowColumns out{rows, std::move(column_of_call_)};
     std::vector<std::string> names = rows.names();
     std::vector<Column> columns = rows.columns();
@@ -69,6 +72,39 @@ public:
   }
 
 private:
+  // The call `limit` names when every call allows computing the kept rows
+  // alone (Note [Top rows of a window subquery]), else null.
+  const WindowCall *limited_call(const WindowRowLimit &limit) const {
+    const auto known = column_of_call_.find(limit.call);
+    if (known == column_of_call_.end() || groups_.size() != 1)
+      return nullptr;
+    const WindowCall *limited = nullptr;
+    for (const WindowCall &call : groups_[0].calls) {
+      if (call.function != WindowFunction::row_number &&
+          call.function != WindowFunction::rank &&
+          call.function != WindowFunction::dense_rank)
+        return nullptr;
+      if (call.output == known->second)
+        limited = &call;
+    }
+    if (limited != nullptr && limited->function == WindowFunction::dense_rank)
+      return nullptr;
+    return limited;
+  }
+
+  WindowColumns run_top_rows(const Table &rows, const WindowRowLimit &limit,
+                             const WindowCall &limited) {
+    const WindowGroup &group = groups_[0];
+    const Table kept = guarded(group.location, [&] {
+      return window_top_k(work_, group.spec, group.calls, limit.limit,
+                          limited.function == WindowFunction::rank);
+    });
+    std::vector<std::string> names = rows.names();
+    for (const WindowCall &call : group.calls)
+      names.push_back(call.output);
+    return {kept.select(names), std::move(column_of_call_)};
+  }
+
   template <typename F> auto guarded(int location, F &&f) -> decltype(f()) {
     try {
       return f();
@@ -285,11 +321,12 @@ private:
 
 WindowColumns add_window_columns(const Table &rows,
                                  const std::vector<const Json *> &places,
-                                 const ExprContext &context) {
+                                 const ExprContext &context,
+                                 const WindowRowLimit *limit) {
   WindowPlanner planner(rows, context);
   for (const Json *place : places)
     planner.collect(*place);
-  return planner.run(rows);
+  return planner.run(rows, limit);
 }
 
 std::string window_call_text(const Json &call, std::string_view sql) {

@@ -30,13 +30,36 @@ struct WindowColumns {
       column_of_call; // a call's JSON text -> its column
 };
 
+// Note [Top rows of a window subquery]
+// `SELECT ... FROM (SELECT ..., row_number() OVER (PARTITION BY p ORDER BY o)
+// AS rn FROM t) s WHERE rn <= 2` (or `rn < 3`, `rn = 1`, `2 >= rn`, ANDed with
+// other conditions) discards every row of the subquery past the second of its
+// partition. The enclosing query finds such a condition on a column of its only
+// FROM item (a subquery without an alias column list) and passes the column and
+// the limit down (QueryContext::rank_limit). The subquery uses it when the
+// column is exactly one of its select items, that item is a row_number() or
+// rank() call, all of its window calls are row_number, rank or dense_rank over
+// the same window (their values on the kept rows do not depend on the others),
+// and it has no DISTINCT, LIMIT or OFFSET (which would see the other rows): its
+// window calls then go to window_top_k instead of window, and its rows are the
+// kept ones, in the same order. The enclosing WHERE still applies the condition
+// in full, so the rows it returns are the same either way; only the work on the
+// rows it would discard is saved.
+struct WindowRowLimit {
+  std::string call; // the limited call's JSON text
+  int64_t limit = 0;
+};
+
 // Computes every window call found in `places` (select items, ORDER BY) over
 // `rows`; `context` translates expressions over `rows`. SqlErrors point at what
 // is not supported: named windows (WINDOW w AS ...), GROUPS frames, EXCLUDE,
-// RANGE offsets, DISTINCT, FILTER, nested calls.
+// RANGE offsets, DISTINCT, FILTER, nested calls. With `limit`, the rows may be
+// cut to those where the limited call is at most limit->limit, when the calls
+// allow it (Note [Top rows of a window subquery]).
 WindowColumns add_window_columns(const Table &rows,
                                  const std::vector<const Json *> &places,
-                                 const ExprContext &context);
+                                 const ExprContext &context,
+                                 const WindowRowLimit *limit = nullptr);
 
 // The call's text as written, "rank() OVER (ORDER BY x)": the name DuckDB gives
 // such a column.
