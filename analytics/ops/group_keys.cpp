@@ -114,13 +114,9 @@ uint64_t direct_limit(int64_t rows) {
   return std::min(kMaxDirectSlots, std::max(kMinDirectSlots, static_cast<uint64_t>(rows) * 2));
 }
 
-// The commonest key, one integer column without NULLs, is indexed straight from its values: the
-// key words would be a copy of the column (on large inputs, a fresh allocation's page faults and
-// a pass over memory for nothing).
+// The range of an integer column's values, on up to `threads` threads.
 template <typename T>
-std::optional<GroupIds> integer_group_ids(const Column& column, int threads) {
-  const T* values = column.values<T>();
-  const int64_t rows = column.length();
+WordRange value_range(const T* values, int64_t rows, int threads) {
   const int64_t pieces = piece_count(rows, threads, kRangeGrain);
   std::vector<WordRange> partial(static_cast<size_t>(pieces));
   run_pieces(rows, pieces, threads, [&](int64_t piece, int64_t begin, int64_t end) {
@@ -133,38 +129,82 @@ std::optional<GroupIds> integer_group_ids(const Column& column, int threads) {
   });
   WordRange range;
   for (const WordRange& piece : partial) range = {std::min(range.min, piece.min), std::max(range.max, piece.max)};
-  const uint64_t domain = direct_domain({range}, direct_limit(rows));
-  if (domain == 0) return std::nullopt;
-  return number_codes(rows, domain, [&](int64_t i) {
-    return static_cast<uint64_t>(static_cast<int64_t>(values[i])) - static_cast<uint64_t>(range.min);
-  });
+  return range;
 }
 
-// One string column without NULLs that carries its codes, or computes them now (Note [String
-// codes] in column.h), is indexed straight from them, like an integer key.
-std::optional<GroupIds> string_code_group_ids(const Column& column) {
-  const auto domain = static_cast<uint64_t>(column.string_code_count());
-  if (domain > direct_limit(column.length())) return std::nullopt;
-  const uint32_t* codes = column.string_codes();
-  return number_codes(column.length(), domain, [&](int64_t i) { return static_cast<uint64_t>(codes[i]); });
+// One key column read as a digit of the mixed-radix code: integers, or a string column's codes.
+struct KeyDigit {
+  const int32_t* i32 = nullptr;
+  const int64_t* i64 = nullptr;
+  const uint32_t* codes = nullptr;
+  uint64_t min = 0, stride = 1;
+
+  uint64_t at(int64_t i) const {
+    const int64_t v = i32 != nullptr ? i32[i] : i64 != nullptr ? i64[i] : static_cast<int64_t>(codes[i]);
+    return (static_cast<uint64_t>(v) - min) * stride;
+  }
+};
+
+// The commonest keys, a few integer or string columns without NULLs, are indexed straight from
+// their values and string codes (Note [String codes] in column.h): the key words would be a copy
+// of the columns, on large inputs a fresh allocation's page faults and two more passes over
+// memory for nothing. Same codes and group numbering as the words would give.
+std::optional<GroupIds> column_group_ids(const std::vector<Column>& columns, int threads) {
+  const int64_t rows = columns[0].length();
+  std::vector<KeyDigit> digits;
+  std::vector<WordRange> ranges;
+  for (const Column& column : columns) {
+    if (column.has_nulls()) return std::nullopt;
+    KeyDigit digit;
+    WordRange range;
+    switch (column.type()) {
+      case DataType::int32:
+      case DataType::date32:
+        digit.i32 = column.values<int32_t>();
+        range = value_range(digit.i32, rows, threads);
+        break;
+      case DataType::int64:
+      case DataType::timestamp:
+        digit.i64 = column.values<int64_t>();
+        range = value_range(digit.i64, rows, threads);
+        break;
+      case DataType::string:
+        if (!column.ensure_string_codes(threads)) return std::nullopt;
+        digit.codes = column.string_codes();
+        range = {0, column.string_code_count() - 1};
+        break;
+      default: return std::nullopt;
+    }
+    digit.min = static_cast<uint64_t>(range.min);
+    digits.push_back(digit);
+    ranges.push_back(range);
+  }
+  const uint64_t domain = direct_domain(ranges, direct_limit(rows));
+  if (domain == 0) return std::nullopt;
+  uint64_t stride = 1;
+  for (size_t k = 0; k < digits.size(); ++k) {
+    digits[k].stride = stride;
+    stride *= static_cast<uint64_t>(ranges[k].max) - static_cast<uint64_t>(ranges[k].min) + 1;
+  }
+  // One column, the commonest key: a loop of its own type, without the digit's branches.
+  if (digits.size() == 1) {
+    const KeyDigit d = digits[0];
+    if (d.i32 != nullptr) return number_codes(rows, domain, [&](int64_t i) { return static_cast<uint64_t>(int64_t{d.i32[i]}) - d.min; });
+    if (d.i64 != nullptr) return number_codes(rows, domain, [&](int64_t i) { return static_cast<uint64_t>(d.i64[i]) - d.min; });
+    return number_codes(rows, domain, [&](int64_t i) { return uint64_t{d.codes[i]} - d.min; });
+  }
+  return number_codes(rows, domain, [&](int64_t i) {
+    uint64_t code = 0;
+    for (const KeyDigit& digit : digits) code += digit.at(i);
+    return code;
+  });
 }
 
 }  // namespace
 
 GroupIds group_keys(const std::vector<Column>& columns, int threads) {
-  if (columns.size() == 1 && columns[0].length() > 0 && !columns[0].has_nulls()) {
-    std::optional<GroupIds> ids;
-    switch (columns[0].type()) {
-      case DataType::int32:
-      case DataType::date32: ids = integer_group_ids<int32_t>(columns[0], threads); break;
-      case DataType::int64:
-      case DataType::timestamp: ids = integer_group_ids<int64_t>(columns[0], threads); break;
-      case DataType::string:
-        if (columns[0].ensure_string_codes(threads)) ids = string_code_group_ids(columns[0]);
-        break;
-      default: break;
-    }
-    if (ids) return std::move(*ids);
+  if (!columns.empty() && columns[0].length() > 0) {
+    if (std::optional<GroupIds> ids = column_group_ids(columns, threads)) return std::move(*ids);
   }
   EncodedKeys keys = encode_keys(columns, NullKeys::group_together, threads, /*with_hashes=*/false);
   if (keys.rows > 0) {
