@@ -188,18 +188,7 @@ ExprPtr exists(const SubqueryRows& sub, const Keys& keys, const ExprContext& c, 
 // x op ANY/ALL (subquery) per outer row (Note [Quantified comparisons]).
 ExprPtr quantified(const Json& sublink, const SubqueryRows& sub, const Keys& keys, const ExprContext& c,
                    int location) {
-  const Json& body = node_body(sublink);
-  const bool all = body.value("subLinkType", "") == "ALL_SUBLINK";
-  const std::vector<std::string> names = string_list(field(body, "operName"));
-  BinaryOp op = BinaryOp::equal;  // x IN (...) arrives without an operator name
-  if (!names.empty() && !quantified_operator(names.back(), op)) {
-    std::string message = "operator '";
-    message.append(names.back()).append("' is not supported with ANY/ALL");
-    throw SqlError(message, c.sql, location);
-  }
-  if (node_type(body["testexpr"]) == "RowExpr")
-    throw SqlError("IN (subquery) takes one value on its left, not a row", c.sql, location);
-  const ExprPtr x = translate_expr(body["testexpr"], c);
+  const auto [op, all, x] = read_quantified_sublink(sublink, c, location);
   if (sub.correlation->implicit_aggregate) {
     // One row per outer row: x op ANY {v} and x op ALL {v} are both x op v.
     return expr::binary(op, x, add_answer_column(c, scalar_per_row(sub, keys, c, location)));

@@ -1,11 +1,16 @@
 #include "analytics/sql/quantified.h"
 
 #include "analytics/expr/expr_builders.h"
+#include "analytics/sql/sql_error.h"
 
 namespace nimbus::analytics::sql {
 
 using namespace analytics::expr;
 
+namespace {
+
+// The comparison an operator name of ANY/ALL stands for ("=", "<>", "!=", "<", ...); false when
+// the name is not one.
 bool quantified_operator(const std::string& name, BinaryOp& op) {
   if (name == "=") op = BinaryOp::equal;
   else if (name == "<>" || name == "!=") op = BinaryOp::not_equal;
@@ -15,6 +20,25 @@ bool quantified_operator(const std::string& name, BinaryOp& op) {
   else if (name == ">=") op = BinaryOp::greater_equal;
   else return false;
   return true;
+}
+
+}  // namespace
+
+QuantifiedSublink read_quantified_sublink(const Json& sublink, const ExprContext& c, int location) {
+  const Json& body = node_body(sublink);
+  QuantifiedSublink q;
+  q.all = body.value("subLinkType", "") == "ALL_SUBLINK";
+  const std::vector<std::string> names = string_list(field(body, "operName"));
+  // x IN (SELECT ...) arrives without an operator name: its comparison stays =.
+  if (!names.empty() && !quantified_operator(names.back(), q.op)) {
+    std::string message = "operator '";
+    message.append(names.back()).append("' is not supported with ANY/ALL");
+    throw SqlError(message, c.sql, location);
+  }
+  if (node_type(body["testexpr"]) == "RowExpr")
+    throw SqlError("IN (subquery) takes one value on its left, not a row", c.sql, location);
+  q.x = translate_expr(body["testexpr"], c);
+  return q;
 }
 
 namespace {

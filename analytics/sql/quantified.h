@@ -17,6 +17,8 @@
 #include <string>
 
 #include "analytics/expr/expr.h"
+#include "analytics/sql/expr_translate.h"
+#include "analytics/sql/pg_tree.h"
 
 namespace nimbus::analytics::sql {
 
@@ -27,9 +29,15 @@ struct ValueSetSummary {
   ExprPtr contains;  // bool: x equals a non-NULL value; used for = and <> only
 };
 
-// The comparison an operator name of ANY/ALL stands for ("=", "<>", "!=", "<", ...); false when
-// the name is not one.
-bool quantified_operator(const std::string& name, BinaryOp& op);
+// The parts of an `x op ANY|SOME|ALL (subquery)` or `x IN (subquery)` parse-tree node: the
+// comparison (= for IN), whether it is ALL, and x translated in `c`. SqlError at `location` for an
+// operator ANY/ALL does not take and for a row on the left.
+struct QuantifiedSublink {
+  BinaryOp op = BinaryOp::equal;
+  bool all = false;
+  ExprPtr x;
+};
+QuantifiedSublink read_quantified_sublink(const Json& sublink, const ExprContext& c, int location);
 
 ExprPtr quantified_comparison(BinaryOp op, bool all, const ExprPtr& x, const ValueSetSummary& values);
 

@@ -38,19 +38,7 @@ ExprPtr in_rows(const ExprPtr& value, const Table& rows) {
 // x op ANY/ALL over constant rows (Note [Quantified comparisons]): = ANY is IN and <> ALL is
 // NOT IN; the others compare with the rows' min or max.
 ExprPtr quantified_over_rows(const Json& sublink, const Table& rows, const ExprContext& c) {
-  const Json& body = node_body(sublink);
-  const int location = node_location(sublink);
-  const bool all = body.value("subLinkType", "") == "ALL_SUBLINK";
-  const std::vector<std::string> names = string_list(field(body, "operName"));
-  BinaryOp op = BinaryOp::equal;  // x IN (SELECT ...) arrives without an operator name
-  if (!names.empty() && !quantified_operator(names.back(), op)) {
-    std::string message = "operator '";
-    message.append(names.back()).append("' is not supported with ANY/ALL");
-    throw SqlError(message, c.sql, location);
-  }
-  if (node_type(body["testexpr"]) == "RowExpr")
-    throw SqlError("IN (subquery) takes one value on its left, not a row", c.sql, location);
-  const ExprPtr x = translate_expr(body["testexpr"], c);
+  const auto [op, all, x] = read_quantified_sublink(sublink, c, node_location(sublink));
   if (op == BinaryOp::equal && !all) return in_rows(x, rows);
   if (op == BinaryOp::not_equal && all) return expr::not_(in_rows(x, rows));
   const std::string column = rows.names()[0];
