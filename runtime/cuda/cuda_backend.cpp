@@ -10,6 +10,7 @@
 #include "runtime/backend.h"
 #include "runtime/caching_allocator.h"
 #include "runtime/cuda/cuda_check.h"
+#include "runtime/cuda/cuda_event.h"
 #include "runtime/cuda/cuda_upstream.h"
 #include "runtime/cuda/device_scope.h"
 #include "runtime/pinned_host_pool.h"
@@ -72,15 +73,7 @@ class CudaBackend final : public DeviceBackend {
     DeviceScope scope(stream.device.index);
     NIMBUS_CUDA_CHECK(cudaEventRecord(to_cuda_event(event), to_cuda(stream)));
   }
-  bool query_event(int, uint64_t event) override {
-    const cudaError_t status = cudaEventQuery(to_cuda_event(event));
-    if (status == cudaErrorNotReady) {
-      cudaGetLastError();
-      return false;
-    }
-    NIMBUS_CUDA_CHECK(status);
-    return true;
-  }
+  bool query_event(int, uint64_t event) override { return event_finished(to_cuda_event(event)); }
   void synchronize_event(int, uint64_t event) override { NIMBUS_CUDA_CHECK(cudaEventSynchronize(to_cuda_event(event))); }
   double elapsed_ms(int, uint64_t start, uint64_t end) override {
     float ms = 0;

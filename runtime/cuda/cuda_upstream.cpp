@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/cuda/cuda_check.h"
+#include "runtime/cuda/cuda_event.h"
 #include "runtime/cuda/device_scope.h"
 
 namespace nimbus::cuda {
@@ -55,15 +56,7 @@ class DeviceUpstream final : public MemoryUpstream {
     return reinterpret_cast<uint64_t>(event);
   }
 
-  bool event_completed(uint64_t event) override {
-    const cudaError_t status = cudaEventQuery(reinterpret_cast<cudaEvent_t>(event));
-    if (status == cudaErrorNotReady) {
-      cudaGetLastError();
-      return false;
-    }
-    NIMBUS_CUDA_CHECK(status);
-    return true;
-  }
+  bool event_completed(uint64_t event) override { return event_finished(reinterpret_cast<cudaEvent_t>(event)); }
 
   // A released event goes back to the pool; re-recording it later is how CUDA events are reused.
   void release_event(uint64_t event) noexcept override {

@@ -3,6 +3,7 @@
 #include <cuda_runtime_api.h>
 
 #include "runtime/cuda/cuda_check.h"
+#include "runtime/cuda/cuda_event.h"
 #include "runtime/cuda/cuda_upstream.h"
 #include "runtime/cuda/device_scope.h"
 
@@ -41,14 +42,7 @@ class PinnedHostUpstream final : public MemoryUpstream {
   }
 
   bool event_completed(uint64_t event) override {
-    if (event == 0) return true;
-    const cudaError_t status = cudaEventQuery(reinterpret_cast<cudaEvent_t>(event));
-    if (status == cudaErrorNotReady) {
-      cudaGetLastError();
-      return false;
-    }
-    NIMBUS_CUDA_CHECK(status);
-    return true;
+    return event == 0 || event_finished(reinterpret_cast<cudaEvent_t>(event));
   }
 
   void release_event(uint64_t event) noexcept override {
