@@ -151,27 +151,8 @@ await_exit
 # SIGTERM with requests queued (waiting 0.5 s for company) while two instances wait: every one is
 # answered before the exit.
 start_server --instances 2 --max-queue-delay-us 500000 --max-batch-size 64
-python3 - "$url" "$server_pid" "$work/rows.csv" <<'PY' || fail "shutdown checks failed"
-import http.client, json, os, signal, sys, threading, time, urllib.parse
-url, pid, rows_path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-host = urllib.parse.urlparse(url)
-row = [float(v) for v in open(rows_path).readline().split(",")[:64]]
-results = []
-def one():
-    conn = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
-    conn.request("POST", "/v2/models/digits/infer",
-                 json.dumps({"inputs": [{"name": "input", "shape": [1, 64], "datatype": "FP32", "data": row}]}))
-    response = conn.getresponse()
-    results.append((response.status, response.read().decode()))
-threads = [threading.Thread(target=one) for _ in range(6)]
-for t in threads: t.start()
-time.sleep(0.2)  # accepted and queued, not yet run
-os.kill(pid, signal.SIGTERM)
-for t in threads: t.join()
-if len(results) != 6 or any(status != 200 for status, _ in results):
-    print("FAIL: requests in flight at SIGTERM were not answered:", results); sys.exit(1)
-print("PASS: requests in flight finished after SIGTERM with two instances")
-PY
+python3 "$(dirname "$0")/serve_sigterm_check.py" "$url" "$server_pid" "$work/rows.csv" 6 " with two instances" ||
+  fail "shutdown checks failed"
 await_exit
 grep -q "stopped" "$work/serve.err" || fail "the server did not log its shutdown"
 echo "PASS: serve --instances: concurrent answers, per-instance metrics, counts from metadata, errors, shutdown"

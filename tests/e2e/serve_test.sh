@@ -220,27 +220,8 @@ stop_server
 # SIGTERM with requests in flight: they wait in the batching queue (0.5 s) when the signal comes,
 # and still get their answers before the server exits.
 start_server --max-queue-delay-us 500000 --max-batch-size 64
-python3 - "$url" "$server_pid" "$work/rows.csv" <<'PY' || fail "shutdown checks failed"
-import http.client, json, os, signal, sys, threading, time, urllib.parse
-url, pid, rows_path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-host = urllib.parse.urlparse(url)
-row = [float(v) for v in open(rows_path).readline().split(",")[:64]]
-results = []
-def one():
-    conn = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
-    conn.request("POST", "/v2/models/digits/infer",
-                 json.dumps({"inputs": [{"name": "input", "shape": [1, 64], "datatype": "FP32", "data": row}]}))
-    response = conn.getresponse()
-    results.append((response.status, response.read().decode()))
-threads = [threading.Thread(target=one) for _ in range(4)]
-for t in threads: t.start()
-time.sleep(0.2)  # accepted and queued, not yet run
-os.kill(pid, signal.SIGTERM)
-for t in threads: t.join()
-if len(results) != 4 or any(status != 200 for status, _ in results):
-    print("FAIL: requests in flight at SIGTERM were not answered:", results); sys.exit(1)
-print("PASS: requests in flight finished after SIGTERM")
-PY
+python3 "$(dirname "$0")/serve_sigterm_check.py" "$url" "$server_pid" "$work/rows.csv" 4 "" ||
+  fail "shutdown checks failed"
 await_exit
 grep -q "SIGTERM: finishing the requests in flight" "$work/serve.err" || fail "no shutdown message"
 echo "PASS: export, serve endpoints, batching, errors and shutdown"
