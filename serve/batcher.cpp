@@ -20,7 +20,7 @@ uint64_t microseconds_since(std::chrono::steady_clock::time_point start) {
 Batcher::Batcher(std::string name, std::shared_ptr<ServedModel> model, BatchingOptions options, ModelMetrics& metrics,
                  std::shared_ptr<ComputeBudget> budget)
     : name_(std::move(name)), model_(std::move(model)), options_(std::move(options)), metrics_(metrics),
-      budget_(std::move(budget)) {
+      budget_(std::move(budget)), run_on_caller_(model_->device().is_cpu() && options_.max_queue_delay_us == 0) {
   NIMBUS_CHECK_T(ConfigError, options_.instances >= 1 && options_.instances <= kMaxInstances, name_, ": instances must be from 1 to ",
                  kMaxInstances, ", got ", options_.instances);
   // Each instance's share of the device's budget (Note [Thread budget]).
@@ -28,10 +28,9 @@ Batcher::Batcher(std::string name, std::shared_ptr<ServedModel> model, BatchingO
       serve::threads_per_instance(budget_ ? budget_->threads() : options_.compute_threads, options_.instances);
   metrics_.instances = options_.instances;
   // Streams are made here, on the calling thread, so a device error is thrown to the caller.
-  std::vector<Stream> streams;
-  for (int i = 0; i < options_.instances; ++i) streams.push_back(new_stream(model_->device()));
-  for (int i = 0; i < options_.instances; ++i)
-    instances_.emplace_back([this, i, stream = streams[static_cast<size_t>(i)]] { work(i, stream); });
+  for (int i = 0; i < options_.instances; ++i) streams_.push_back(new_stream(model_->device()));
+  busy_.assign(static_cast<size_t>(options_.instances), 0);
+  for (int i = 0; i < options_.instances; ++i) instances_.emplace_back([this, i] { work(i); });
 }
 
 Batcher::~Batcher() { stop(); }
@@ -81,29 +80,77 @@ std::vector<float> Batcher::enqueue(std::shared_ptr<Job> job) {
   const int64_t rows = job->rows;
   std::future<std::vector<float>> result = job->result.get_future();
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     if (stopping_) throw HttpError(503, "the server is shutting down");
     if (static_cast<int64_t>(queue_.size()) >= options_.max_queue_requests)
       throw HttpError(503, std::string("the queue of ").append(name_).append(" is full (").append(
                                std::to_string(options_.max_queue_requests)).append(" requests); retry later"));
     job->enqueued = std::chrono::steady_clock::now();
+    if (const int instance = claim_idle_instance(); instance >= 0) {
+      lock.unlock();
+      run_on_caller(std::move(job), instance);
+      return result.get();
+    }
     queued_rows_ += rows;
     queue_.push_back(job);
   }
-  wake_.notify_one();
+  wake_an_idle_instance();
   if (result.wait_for(std::chrono::milliseconds(options_.request_timeout_ms)) != std::future_status::ready)
     throw HttpError(503, std::string("timed out after ").append(std::to_string(options_.request_timeout_ms)).append(
                              " ms waiting for ").append(name_));
   return result.get();
 }
 
-void Batcher::work(int instance, Stream stream) {
+int Batcher::claim_idle_instance() {
+  if (!run_on_caller_ || !queue_.empty()) return -1;
+  for (size_t i = 0; i < busy_.size(); ++i)
+    if (!busy_[i]) {
+      busy_[i] = 1;
+      return static_cast<int>(i);
+    }
+  return -1;
+}
+
+void Batcher::run_on_caller(std::shared_ptr<Job> job, int instance) {
+  // As the instance's own thread would run it (Note [Model instances]); the calling thread's
+  // OpenMP setting is its own, so setting it here changes nothing for other threads.
+  struct FreeInstance {
+    Batcher& batcher;
+    int instance;
+    ~FreeInstance() {
+      std::lock_guard lock(batcher.mutex_);
+      batcher.busy_[static_cast<size_t>(instance)] = 0;
+      // The instance's thread ignored wake-ups while claimed and may be the one to take what queued
+      // meanwhile, or to stop; with nothing queued it has nothing to do, and waking it would cost
+      // the very switch saved. Notified under the lock: once it is free, stop() may return and the
+      // batcher go away.
+      if (batcher.stopping_ || !batcher.queue_.empty()) batcher.wake_.notify_all();
+    }
+  } free_instance{*this, instance};
   set_compute_threads(threads_per_instance_);
-  const StreamGuard on_own_stream(stream);  // Note [Model instances]
+  const StreamGuard on_instance_stream(streams_[static_cast<size_t>(instance)]);
+  std::vector<std::shared_ptr<Job>> batch{std::move(job)};
+  execute(batch, instance);
+}
+
+void Batcher::wake_an_idle_instance() {
+  // A claimed instance's thread ignores wake-ups, so while one may be claimed a single notify
+  // could go to it and be lost: wake them all (at most kMaxInstances) and let them look.
+  if (run_on_caller_ && busy_.size() > 1)
+    wake_.notify_all();
+  else
+    wake_.notify_one();
+}
+
+void Batcher::work(int instance) {
+  set_compute_threads(threads_per_instance_);
+  const StreamGuard on_own_stream(streams_[static_cast<size_t>(instance)]);  // Note [Model instances]
+  char& busy = busy_[static_cast<size_t>(instance)];
   const auto delay = std::chrono::microseconds(options_.max_queue_delay_us);
   std::unique_lock lock(mutex_);
   while (true) {
-    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    // A claimed instance waits until its caller frees it (Note [Running on the receiving thread]).
+    wake_.wait(lock, [&] { return !busy && (stopping_ || !queue_.empty()); });
     if (queue_.empty()) return;  // stopping, and everything queued has run or is running
     // Every wake-up looks at the queue afresh: another instance may have taken the oldest request
     // while this one waited for company.
@@ -114,10 +161,12 @@ void Batcher::work(int instance, Stream stream) {
     }
     std::vector<std::shared_ptr<Job>> batch = take_batch();
     const bool more = !queue_.empty();
+    busy = 1;
     lock.unlock();
-    if (more) wake_.notify_one();  // another idle instance can start on what is left
+    if (more) wake_an_idle_instance();  // another idle instance can start on what is left
     execute(batch, instance);
     lock.lock();
+    busy = 0;
   }
 }
 

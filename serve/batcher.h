@@ -32,6 +32,19 @@
 // once (unless max_queue_delay_us holds it back), so more instances mean smaller batches at the
 // same load, and they pay off when a batch leaves the device idle part of the time (host work,
 // copies and launches between kernels on a GPU) or when one batch cannot use every core.
+//
+// Note [Running on the receiving thread]: on the CPU, a request that arrives while nothing is
+// queued, an instance is idle and max_queue_delay_us is 0 would be taken by that instance at once
+// and run alone; handing it over costs two thread switches (wake the instance, wake the HTTP
+// worker with the answer), which on loopback were the largest part of a one-connection request's
+// time (perf: futex wake/wait ~30% of the server's CPU, the model ~3%). So the HTTP worker runs it
+// itself, as that instance: it claims the idle instance (its thread then sleeps on until the
+// instance is free again), takes the instance's compute threads, stream and share of the budget,
+// runs the batch and frees the instance. Batching is unchanged, since only a request that would
+// have been a batch of one runs this way; arrival order too, since nothing was waiting before it.
+// A GPU keeps the hand-over: there the switch is small next to a launch and a synchronisation,
+// and every thread that computes on a GPU holds its own library handles (cuBLAS), which the HTTP
+// workers would multiply.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -104,8 +117,14 @@ class NIMBUS_API Batcher {
   };
 
   std::vector<float> enqueue(std::shared_ptr<Job> job);
+  // Claims an idle instance for the calling thread when `job` may run on it at once (Note
+  // [Running on the receiving thread]); -1 when not (mutex_ held).
+  int claim_idle_instance();
+  // Runs `job` alone on the calling thread as `instance`, claimed above, then frees the instance.
+  void run_on_caller(std::shared_ptr<Job> job, int instance);
+  void wake_an_idle_instance();
   // One instance's thread: takes batches from the queue until it is stopped and empty.
-  void work(int instance, Stream stream);
+  void work(int instance);
   // The oldest job and the queued ones that batch with it (mutex_ held).
   std::vector<std::shared_ptr<Job>> take_batch();
   void execute(std::vector<std::shared_ptr<Job>>& batch, int instance);
@@ -121,6 +140,9 @@ class NIMBUS_API Batcher {
   std::deque<std::shared_ptr<Job>> queue_;
   int64_t queued_rows_ = 0;
   bool stopping_ = false;
+  const bool run_on_caller_;          // Note [Running on the receiving thread]
+  std::vector<Stream> streams_;       // per instance
+  std::vector<char> busy_;            // per instance: running a batch, on its thread or a caller's
   std::vector<std::thread> instances_;
 };
 

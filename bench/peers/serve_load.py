@@ -316,9 +316,10 @@ def write_report(args, client, budget, flask_info, differences, batching, result
         f"{args.seconds:g} s measured after {args.warmup:g} s of warm-up per cell; each request is one "
         "digits example (64 values) as KServe v2 JSON.",
         f"- nimbus serve: {'default settings' if not args.nimbus_arg else ' '.join(args.nimbus_arg) + ', else defaults'} "
-        f"({budget}). Thread budget (serve/README.md): compute on the batcher threads with as many OpenMP "
-        "threads as cores, batches on one device taking turns; the HTTP workers only parse, wait and reply, "
-        "so their count (at least the client's connections) adds no compute threads.",
+        f"({budget}). Thread budget (serve/README.md): compute as the batcher's instances with as many OpenMP "
+        "threads as cores, batches on one device taking turns; the HTTP workers parse, wait and reply, and on "
+        "the CPU run a lone request themselves as an idle instance, so their count (at least the client's "
+        "connections) adds no compute threads.",
         f"- Flask + PyTorch: bench/peers/flask_serve_peer.py on Flask's threaded server ({flask_info}).",
         "- Same answers: on 32 sample rows both servers give the same classes; largest logit difference " +
         ", ".join(f"{m} {d:.1e}" for m, d in differences.items()) + ".",

@@ -282,4 +282,79 @@ TEST(ModelInstances, AVersionsMetadataOverridesTheServerDefault) {
   EXPECT_EQ(instances_of(pinned, 3), 2);
 }
 
+// Note [Running on the receiving thread] in serve/batcher.h.
+TEST(RunOnCaller, ALoneRequestRunsOnTheThreadThatSentIt) {
+  const std::shared_ptr<ServedModel> model = small_model();
+  ModelMetrics metrics;
+  std::thread::id ran_on;
+  BatchingOptions options;
+  options.before_batch = [&](int) { ran_on = std::this_thread::get_id(); };
+  Batcher batcher("test model", model, options, metrics, std::make_shared<ComputeBudget>(2));
+  EXPECT_EQ(batcher.infer(row(3), 1), model->run(row(3), 1));
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+  EXPECT_EQ(metrics.executions.load(), 1u);
+  EXPECT_EQ(metrics.instance_executions[0].load(), 1u);
+}
+
+TEST(RunOnCaller, AQueueDelayKeepsRequestsOnTheInstanceThreads) {
+  const std::shared_ptr<ServedModel> model = small_model();
+  ModelMetrics metrics;
+  std::thread::id ran_on;
+  BatchingOptions options;
+  options.max_queue_delay_us = 1000;  // a request waits for company, so it is handed over
+  options.before_batch = [&](int) { ran_on = std::this_thread::get_id(); };
+  Batcher batcher("test model", model, options, metrics);
+  EXPECT_EQ(batcher.infer(row(3), 1), model->run(row(3), 1));
+  EXPECT_NE(ran_on, std::this_thread::get_id());
+}
+
+TEST(RunOnCaller, AClaimedInstanceRunsOneBatchAtATimeAndTheQueueWaitsForIt) {
+  const std::shared_ptr<ServedModel> model = small_model();
+  ModelMetrics metrics;
+  BatchLog log;
+  BatchingOptions options;  // one instance
+  options.max_batch_size = 1;
+  options.before_batch = log.slow_hook(std::chrono::milliseconds(150));
+  Batcher batcher("test model", model, options, metrics, std::make_shared<ComputeBudget>(2));
+  // The first request claims the idle instance; the next ones find it busy and queue.
+  std::future<std::vector<float>> first = std::async(std::launch::async, [&] { return batcher.infer(row(0), 1); });
+  const Clock::time_point give_up = Clock::now() + std::chrono::seconds(10);
+  while (log.running.load() == 0 && Clock::now() < give_up) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  const std::vector<std::vector<float>> answers = infer_concurrently(batcher, 3);
+  EXPECT_EQ(first.get(), model->run(row(0), 1));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(answers[static_cast<size_t>(i)], model->run(row(i), 1)) << "request " << i;
+  EXPECT_EQ(log.most_at_once.load(), 1) << "the one instance ran two batches at once";
+  EXPECT_EQ(metrics.executions.load(), 4u);
+  EXPECT_EQ(metrics.instance_executions[0].load(), 4u);
+}
+
+TEST(RunOnCaller, StopWaitsForARequestRunningOnItsCaller) {
+  const std::shared_ptr<ServedModel> model = small_model();
+  ModelMetrics metrics;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> entered{false};
+  BatchingOptions options;
+  options.before_batch = [&](int) {
+    entered = true;
+    released.wait();
+  };
+  Batcher batcher("test model", model, options, metrics, std::make_shared<ComputeBudget>(2));
+  std::future<std::vector<float>> answer = std::async(std::launch::async, [&] { return batcher.infer(row(1), 1); });
+  const Clock::time_point give_up = Clock::now() + std::chrono::seconds(10);
+  while (!entered && Clock::now() < give_up) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_TRUE(entered.load());
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    batcher.stop();
+    stopped = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(stopped.load()) << "stop() returned while a request was still running";
+  release.set_value();
+  stopper.join();
+  EXPECT_EQ(answer.get(), model->run(row(1), 1));
+  EXPECT_EQ(metrics.executions.load(), 1u);
+}
+
 }  // namespace nimbus::serve
