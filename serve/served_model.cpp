@@ -4,10 +4,10 @@
 
 #include "frontend/autograd/variable.h"
 #include "frontend/io/safetensors.h"
-#include "models/config/run_config.h"
 #include "models/zoo/model_zoo.h"
 #include "runtime/error.h"
-#include "analytics/io/file_bytes.h"
+#include "runtime/read_file.h"
+#include "serve/exported_config.h"
 
 namespace fs = std::filesystem;
 
@@ -20,16 +20,11 @@ std::shared_ptr<ServedModel> ServedModel::load(const std::string& version_dir, D
                    file, " (write it with nimbus export RUN_DIR DIR/<model>/<version>)");
   std::shared_ptr<ServedModel> model(new ServedModel());
   const std::string metadata_path = (folder / "metadata.json").string();
-  model->metadata_ = parse_metadata_json(analytics::read_file_bytes(metadata_path), metadata_path);
+  model->metadata_ = parse_metadata_json(io::read_file(metadata_path), metadata_path);
 
-  // The model section is the run's; the synthetic data section carries its input shape and classes
-  // (for a gpt: synthetic tokens of the model's context over its vocabulary).
-  const models::RunConfig config = models::load_run_config((folder / "config.yaml").string());
-  models::ModelSpec spec = config.model;
+  const ExportedConfig config = read_exported_config((folder / "config.yaml").string());
+  const models::ModelSpec& spec = config.model;
   const bool gpt = spec.kind == "gpt";
-  spec.input_shape = gpt ? std::vector<int64_t>{config.data.context} : config.data.input_shape;
-  spec.classes = config.data.classes;
-  models::validate_model_spec(spec);
   model->example_shape_ = spec.input_shape;
   model->input_width_ = shape_numel(spec.input_shape);
   model->output_width_ = spec.classes;

@@ -8,11 +8,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
 #include <system_error>
 #include <utility>
 
 #include "runtime/error.h"
+#include "runtime/read_file.h"
 
 namespace nimbus::analytics {
 
@@ -78,16 +78,7 @@ std::string gunzip(std::string_view bytes, const std::string& source) {
 }
 
 std::string read_file_bytes(const std::string& path) {
-  struct stat st {};
-  NIMBUS_CHECK_T(IOError, ::stat(path.c_str(), &st) == 0, "cannot read '", path, "': ", errno_text(errno));
-  NIMBUS_CHECK_T(IOError, !S_ISDIR(st.st_mode), "cannot read '", path, "': ", errno_text(EISDIR));
-  NIMBUS_CHECK_T(IOError, S_ISREG(st.st_mode), "cannot read '", path, "': not a regular file");
-  std::ifstream in(path, std::ios::binary);
-  NIMBUS_CHECK_T(IOError, in.good(), "cannot read '", path, "': ", errno_text(errno));
-  std::string bytes(static_cast<size_t>(st.st_size), '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  NIMBUS_CHECK_T(IOError, in.gcount() == static_cast<std::streamsize>(bytes.size()), "cannot read '", path,
-                 "': the file changed size while being read");
+  std::string bytes = io::read_file(path);
   return is_gzip(bytes) ? gunzip(bytes, path) : bytes;
 }
 

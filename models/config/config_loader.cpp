@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "models/config/model_section.h"
 #include "models/config/query_config.h"
 #include "models/config/run_config.h"
 #include "models/config/yaml_section.h"
@@ -56,32 +57,6 @@ void apply_overrides(YAML::Node& root, const std::vector<std::string>& overrides
     problems.mark_overridden(text.substr(0, eq));
     apply_override(root, parts, 0, value, text, problems);
   }
-}
-
-void read_model(YamlSection s, ModelSpec& m, ConfigProblems& problems) {
-  s.require("kind");
-  s.read("kind", m.kind, model_kinds());
-  if (m.kind == "mlp") {
-    s.read("hidden", m.hidden, 1, /*allow_empty=*/true);
-    s.read("activation", m.activation, mlp_activations());
-    s.read("dropout", m.dropout, 0.0, 0.99);
-  } else if (m.kind == "cnn") {
-    s.read("channels", m.channels, 1);
-    s.read("kernel_size", m.kernel_size, 1, 15);
-    s.read("fc_width", m.fc_width, 1);
-  } else if (m.kind == "resnet") {
-    s.read("channels", m.channels, 1);
-    s.read("blocks_per_stage", m.blocks_per_stage, 1, 64);
-  } else if (m.kind == "gpt") {
-    s.read("layers", m.layers, 1, 256);
-    s.read("heads", m.heads, 1, 256);
-    s.read("width", m.width, 1);
-    s.read("context", m.context, 1);
-    s.read("dropout", m.dropout, 0.0, 0.99);
-  }
-  s.reject_unknown("model kind '" + m.kind + "'");
-  // The zoo's own checks (e.g. width divisible by heads), so config and zoo report alike.
-  for (const std::string& problem : model_spec_problems(m, /*with_data=*/false)) problems.add(problem);
 }
 
 void read_data(YamlSection s, DataConfig& d, const std::string& base_dir) {
@@ -216,7 +191,7 @@ RunConfig parse_run_config(const std::string& yaml, const std::string& source, c
   top.require("data");
   top.require("training");
   top.require("checkpoint");
-  read_model(top.section("model"), c.model, problems);
+  read_model_section(top.section("model"), c.model, problems);
   read_data(top.section("data"), c.data, base_dir);
   read_optimizer(top.section("optimizer"), c.optimizer);
   read_schedule(top.section("schedule"), c.schedule);

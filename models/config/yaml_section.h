@@ -11,9 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "runtime/macros.h"
+
 namespace nimbus::models {
 
-class ConfigProblems {
+class NIMBUS_API ConfigProblems {
  public:
   explicit ConfigProblems(std::string source) : source_(std::move(source)) {}
   void add(const YAML::Node& at, const std::string& key, const std::string& message);
@@ -32,7 +34,7 @@ class ConfigProblems {
   std::set<std::string> overridden_;
 };
 
-class YamlSection {
+class NIMBUS_API YamlSection {
  public:
   // `path` is the dotted name of this mapping ("" for the top level).
   YamlSection(YAML::Node node, std::string path, ConfigProblems& problems);

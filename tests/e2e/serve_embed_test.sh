@@ -64,4 +64,7 @@ expect_error "unknown model 'cnn'" "$work/repo" cnn "$(sed -n 1p "$work/rows.csv
 expect_error "unknown version 2" "$work/repo" digits/2 "$(sed -n 1p "$work/rows.csv")"
 expect_error "is not a folder" "$work/nowhere" digits "$(sed -n 1p "$work/rows.csv")"
 expect_error "usage:" "$work/repo" digits
-echo "PASS: examples/embed prints nimbus predict's logits and refuses bad input"
+# It loads what inference needs and nothing of training, analytics or the HTTP server.
+unwanted=$(ldd "$embed" | grep -oE "libnimbus_(models|analytics|serve)\.so[^ ]*|libcpp-httplib[^ ]*|libsimdjson[^ ]*" | sort -u)
+[ -z "$unwanted" ] || fail "embed_predict loads libraries inference does not need: $(echo $unwanted)"
+echo "PASS: examples/embed prints nimbus predict's logits, refuses bad input and loads no training or server libraries"
