@@ -123,6 +123,14 @@ struct KernelTable {
                    const functors::SgdHyper& hyper) = nullptr;
   void (*adam_step)(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
                     const functors::AdamHyper& hyper) = nullptr;
+  // The same steps over many parameters at once (Note [Multi-tensor optimizer steps] in
+  // kernels/multi_tensor_chunks.h): parallel lists of tensors of one device and dtype, each entry
+  // as above; no two tensors written overlap. momentum_buffers is empty when momentum is 0.
+  void (*sgd_step_many)(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                        const std::vector<Tensor>& momentum_buffers, const functors::SgdHyper& hyper) = nullptr;
+  void (*adam_step_many)(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                         const std::vector<Tensor>& exp_avgs, const std::vector<Tensor>& exp_avg_sqs,
+                         const functors::AdamHyper& hyper) = nullptr;
 
   // ---- convolution and pooling (kernels/conv_ops.h): NCHW tensors, contiguous, one floating
   // dtype (indices i64); shapes are validated and outputs sized by the public op.

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
+#include "kernels/multi_tensor_optimizer_ops.h"
 #include "kernels/ops.h"
-#include "kernels/optimizer_ops.h"
 
 namespace nimbus::optim {
 
@@ -71,11 +71,16 @@ void SGD::step() {
   autograd::NoGradGuard no_grad;
   functors::SgdHyper hyper{lr_, options_.momentum, options_.dampening, options_.weight_decay, options_.nesterov,
                            steps_ == 0};
+  // All parameters in one call: on CUDA, with the switch on, one launch covers many of them (Note
+  // [Multi-tensor optimizer steps] in kernels/multi_tensor_chunks.h); otherwise one kernel each.
+  std::vector<Tensor> params, grads, buffers;
   for (size_t i = 0; i < params_.size(); ++i) {
     if (!params_[i].grad().defined()) continue;
-    const Tensor buffer = options_.momentum != 0 ? state(i, "momentum_buffer") : Tensor();
-    sgd_step_(params_[i].data(), params_[i].grad(), buffer, hyper);
+    params.push_back(params_[i].data());
+    grads.push_back(params_[i].grad());
+    if (options_.momentum != 0) buffers.push_back(state(i, "momentum_buffer"));
   }
+  sgd_step_many_(params, grads, buffers, hyper);
   ++steps_;
 }
 
@@ -90,10 +95,16 @@ void Adam::step() {
   ++steps_;
   const functors::AdamHyper hyper{lr_,           options_.beta1, options_.beta2, options_.eps, options_.weight_decay,
                                   options_.decoupled_weight_decay, steps_};
+  // All parameters in one call, as in SGD::step.
+  std::vector<Tensor> params, grads, exp_avgs, exp_avg_sqs;
   for (size_t i = 0; i < params_.size(); ++i) {
     if (!params_[i].grad().defined()) continue;
-    adam_step_(params_[i].data(), params_[i].grad(), state(i, "exp_avg"), state(i, "exp_avg_sq"), hyper);
+    params.push_back(params_[i].data());
+    grads.push_back(params_[i].grad());
+    exp_avgs.push_back(state(i, "exp_avg"));
+    exp_avg_sqs.push_back(state(i, "exp_avg_sq"));
   }
+  adam_step_many_(params, grads, exp_avgs, exp_avg_sqs, hyper);
 }
 
 AdamOptions adamw_options(double lr, double weight_decay) {

@@ -1,7 +1,9 @@
 #pragma once
 // Optimizers over a model's parameters: SGD (momentum, Nesterov, weight decay), Adam and AdamW.
-// Each step runs one fused kernel per parameter (kernels/optimizer_ops.h). Parameters without a
-// gradient are skipped. State (moments, momentum buffers, the step count) round-trips through
+// Each step hands every parameter to one multi-tensor call (kernels/multi_tensor_optimizer_ops.h):
+// one fused kernel per parameter, or on CUDA with NIMBUS_CUDA_MULTI_TENSOR_OPTIMIZER=1 many
+// parameters per launch (Note [Multi-tensor optimizer steps]). Parameters without a gradient are
+// skipped. State (moments, momentum buffers, the step count) round-trips through
 // state_dict() for checkpoints.
 #include <string>
 #include <utility>

@@ -12,6 +12,12 @@ void batched_gemm_kernel(const Tensor& out, const Tensor& a, const Tensor& w, bo
 void sgd_step_kernel(const Tensor& param, const Tensor& grad, const Tensor& buf, const functors::SgdHyper& hyper);
 void adam_step_kernel(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
                       const functors::AdamHyper& hyper);
+// Many parameters at once: a loop over the kernels above (kernels/cpu/optimizer_many_cpu.cpp).
+void sgd_step_many_kernel(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                          const std::vector<Tensor>& momentum_buffers, const functors::SgdHyper& hyper);
+void adam_step_many_kernel(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                           const std::vector<Tensor>& exp_avgs, const std::vector<Tensor>& exp_avg_sqs,
+                           const functors::AdamHyper& hyper);
 
 // Each family file adds its entries to the CPU table.
 void fill_reduction_kernels(KernelTable& table);

@@ -10,6 +10,8 @@ void register_kernels() {
   table.batched_gemm = batched_gemm_kernel;
   table.sgd_step = sgd_step_kernel;
   table.adam_step = adam_step_kernel;
+  table.sgd_step_many = sgd_step_many_kernel;
+  table.adam_step_many = adam_step_many_kernel;
   fill_reduction_kernels(table);
   fill_indexing_kernels(table);
   fill_nn_softmax_kernels(table);

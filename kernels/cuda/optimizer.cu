@@ -1,10 +1,12 @@
 // CUDA optimizer steps: the single-source update functors (kernels/functors/optimizer.h), one
-// element per thread over contiguous memory. The per-step constants are computed once on the host
-// (as on the CPU) and passed by value. 16-bit parameters are loaded to f32, updated, and rounded
-// once on store, as on the CPU.
+// element per thread over contiguous memory (optimizer_elements.cuh). The per-step constants are
+// computed once on the host (as on the CPU) and passed by value. 16-bit parameters are loaded to
+// f32, updated, and rounded once on store, as on the CPU. The multi-tensor entries, many
+// parameters per launch, are in optimizer_multi_tensor.cu.
 #include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/optimizer_elements.cuh"
+#include "kernels/cuda/optimizer_multi_tensor.h"
 #include "kernels/functors/optimizer.h"
-#include "runtime/convert.h"
 
 namespace nimbus::cuda {
 
@@ -13,24 +15,15 @@ namespace {
 template <typename T, typename C>
 __global__ void sgd_kernel(T* p, const T* g, T* buf, int64_t n, functors::SgdCoefficients<C> k) {
   const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
-    C pv = convert<C>(p[i]), bv = buf ? convert<C>(buf[i]) : C(0);
-    functors::sgd_update<C>(pv, convert<C>(g[i]), bv, k);
-    p[i] = convert<T>(pv);
-    if (buf) buf[i] = convert<T>(bv);
-  }
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step)
+    sgd_element<T, C>(p, g, buf, i, k);
 }
 
 template <typename T, typename C>
 __global__ void adam_kernel(T* p, const T* g, T* m, T* v, int64_t n, functors::AdamCoefficients<C> k) {
   const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
-    C pv = convert<C>(p[i]), mv = convert<C>(m[i]), vv = convert<C>(v[i]);
-    functors::adam_update<C>(pv, convert<C>(g[i]), mv, vv, k);
-    p[i] = convert<T>(pv);
-    m[i] = convert<T>(mv);
-    v[i] = convert<T>(vv);
-  }
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step)
+    adam_element<T, C>(p, g, m, v, i, k);
 }
 
 void sgd_step_kernel(const Tensor& param, const Tensor& grad, const Tensor& buf, const functors::SgdHyper& hyper) {
@@ -69,6 +62,7 @@ void adam_step_kernel(const Tensor& param, const Tensor& grad, const Tensor& exp
 void fill_optimizer_kernels(KernelTable& table) {
   table.sgd_step = sgd_step_kernel;
   table.adam_step = adam_step_kernel;
+  fill_multi_tensor_optimizer_kernels(table);
 }
 
 }  // namespace nimbus::cuda
