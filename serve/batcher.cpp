@@ -86,7 +86,7 @@ std::vector<float> Batcher::enqueue(std::shared_ptr<Job> job) {
       throw HttpError(503, std::string("the queue of ").append(name_).append(" is full (").append(
                                std::to_string(options_.max_queue_requests)).append(" requests); retry later"));
     job->enqueued = std::chrono::steady_clock::now();
-    if (const int instance = claim_idle_instance(); instance >= 0) {
+    if (const int instance = claim_idle_instance(rows); instance >= 0) {
       lock.unlock();
       run_on_caller(std::move(job), instance);
       return result.get();
@@ -101,8 +101,8 @@ std::vector<float> Batcher::enqueue(std::shared_ptr<Job> job) {
   return result.get();
 }
 
-int Batcher::claim_idle_instance() {
-  if (!run_on_caller_ || !queue_.empty()) return -1;
+int Batcher::claim_idle_instance(int64_t rows) {
+  if (!run_on_caller_ || rows > kCallerRows || !queue_.empty()) return -1;
   for (size_t i = 0; i < busy_.size(); ++i)
     if (!busy_[i]) {
       busy_[i] = 1;
@@ -127,7 +127,9 @@ void Batcher::run_on_caller(std::shared_ptr<Job> job, int instance) {
       if (batcher.stopping_ || !batcher.queue_.empty()) batcher.wake_.notify_all();
     }
   } free_instance{*this, instance};
-  set_compute_threads(threads_per_instance_);
+  // As the instance's own thread would run it (Note [Model instances]), but on one thread (Note
+  // [Running on the receiving thread]); the OpenMP setting is the calling thread's own.
+  set_compute_threads(1);
   const StreamGuard on_instance_stream(streams_[static_cast<size_t>(instance)]);
   std::vector<std::shared_ptr<Job>> batch{std::move(job)};
   execute(batch, instance);

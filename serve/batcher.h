@@ -39,9 +39,13 @@
 // worker with the answer), which on loopback were the largest part of a one-connection request's
 // time (perf: futex wake/wait ~30% of the server's CPU, the model ~3%). So the HTTP worker runs it
 // itself, as that instance: it claims the idle instance (its thread then sleeps on until the
-// instance is free again), takes the instance's compute threads, stream and share of the budget,
-// runs the batch and frees the instance. Batching is unchanged, since only a request that would
-// have been a batch of one runs this way; arrival order too, since nothing was waiting before it.
+// instance is free again), takes the instance's stream and share of the budget, runs the batch
+// and frees the instance. Batching is unchanged, since only a request that would have been a
+// batch of one runs this way; arrival order too, since nothing was waiting before it. Only
+// requests of at most kCallerRows rows, and on one thread: splitting a few rows over threads
+// costs more in fork and join than it saves (digits cnn, one connection, one row: ~13k requests/s
+// on one thread, ~10k on two), and an HTTP worker that never runs a parallel region never grows
+// an OpenMP team of its own, so the threads stay those of the instances whatever the workers.
 // A GPU keeps the hand-over: there the switch is small next to a launch and a synchronisation,
 // and every thread that computes on a GPU holds its own library handles (cuBLAS), which the HTTP
 // workers would multiply.
@@ -80,6 +84,10 @@ struct BatchingOptions {
 
 class NIMBUS_API Batcher {
  public:
+  // The most rows a request may have to run on the thread that received it (Note [Running on the
+  // receiving thread]); larger ones go to an instance's thread and its compute threads.
+  static constexpr int64_t kCallerRows = 8;
+
   // Starts options.instances instance threads. `budget`, when given, is the compute budget of the
   // model's device, shared by every batcher there (Note [Compute budget]); without one, batches
   // run without waiting for others. Throws ConfigError for an instance count outside
@@ -117,9 +125,9 @@ class NIMBUS_API Batcher {
   };
 
   std::vector<float> enqueue(std::shared_ptr<Job> job);
-  // Claims an idle instance for the calling thread when `job` may run on it at once (Note
-  // [Running on the receiving thread]); -1 when not (mutex_ held).
-  int claim_idle_instance();
+  // Claims an idle instance for the calling thread when a job of `rows` rows may run on it at once
+  // (Note [Running on the receiving thread]); -1 when not (mutex_ held).
+  int claim_idle_instance(int64_t rows);
   // Runs `job` alone on the calling thread as `instance`, claimed above, then frees the instance.
   void run_on_caller(std::shared_ptr<Job> job, int instance);
   void wake_an_idle_instance();

@@ -5,9 +5,9 @@
 // one client connection: they parse a request, hand its rows to the model's batcher, sleep until
 // the batch has run, and write the answer. Compute runs as the instances of the batchers (one per
 // instance of each model version, Note [Model instances] in batcher.h), through OpenMP (our loops
-// and OpenBLAS share its pool): on an instance's thread, or on the HTTP worker that claimed an
-// idle instance for a lone request (Note [Running on the receiving thread]), with that
-// instance's threads and share of the budget either way. A device's compute threads are one budget, --threads (the cores by
+// and OpenBLAS share its pool): on an instance's thread, or, for a lone request of a few rows, on
+// one thread of the HTTP worker that claimed an idle instance (Note [Running on the receiving
+// thread]), within that instance's share of the budget either way. A device's compute threads are one budget, --threads (the cores by
 // default): an instance of a model with N instances runs with --threads / N threads (at least 1)
 // and holds them while its batch runs (Note [Compute budget] in compute_budget.h), so however many
 // models and instances are served, at most --threads threads compute on a device at a time:

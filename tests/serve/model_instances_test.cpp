@@ -149,6 +149,7 @@ TEST(ModelInstances, TheComputeBudgetBoundsInstancesTimesThreads) {
     BatchingOptions options;
     options.instances = 2;
     options.max_batch_size = 1;
+    options.max_queue_delay_us = 1;  // every batch on the instance threads (Note [Running on the receiving thread])
     options.before_batch = [&](int) {
       std::lock_guard lock(mutex);
       threads_seen.push_back(default_compute_threads());
@@ -287,13 +288,34 @@ TEST(RunOnCaller, ALoneRequestRunsOnTheThreadThatSentIt) {
   const std::shared_ptr<ServedModel> model = small_model();
   ModelMetrics metrics;
   std::thread::id ran_on;
+  int threads = 0;
   BatchingOptions options;
-  options.before_batch = [&](int) { ran_on = std::this_thread::get_id(); };
+  options.before_batch = [&](int) {
+    ran_on = std::this_thread::get_id();
+    threads = default_compute_threads();
+  };
   Batcher batcher("test model", model, options, metrics, std::make_shared<ComputeBudget>(2));
   EXPECT_EQ(batcher.infer(row(3), 1), model->run(row(3), 1));
   EXPECT_EQ(ran_on, std::this_thread::get_id());
+  EXPECT_EQ(threads, 1) << "a lone request of a few rows runs on one thread";
   EXPECT_EQ(metrics.executions.load(), 1u);
   EXPECT_EQ(metrics.instance_executions[0].load(), 1u);
+}
+
+TEST(RunOnCaller, ARequestOfManyRowsRunsOnTheInstanceThread) {
+  const std::shared_ptr<ServedModel> model = small_model();
+  ModelMetrics metrics;
+  std::thread::id ran_on;
+  BatchingOptions options;
+  options.before_batch = [&](int) { ran_on = std::this_thread::get_id(); };
+  Batcher batcher("test model", model, options, metrics, std::make_shared<ComputeBudget>(2));
+  std::vector<float> rows;
+  for (int i = 0; i <= Batcher::kCallerRows; ++i) {
+    const std::vector<float> one = row(i);
+    rows.insert(rows.end(), one.begin(), one.end());
+  }
+  EXPECT_EQ(batcher.infer(rows, Batcher::kCallerRows + 1), model->run(rows, Batcher::kCallerRows + 1));
+  EXPECT_NE(ran_on, std::this_thread::get_id());
 }
 
 TEST(RunOnCaller, AQueueDelayKeepsRequestsOnTheInstanceThreads) {
