@@ -9,6 +9,7 @@ namespace nimbus::analytics::detail {
 std::vector<int64_t> first_distinct_rows(const GroupedRows& rows, const std::vector<Column>& inputs) {
   NIMBUS_CHECK(rows.subset == nullptr, "first_distinct_rows: the rows must be every row");
   const EncodedKeys values = encode_keys(inputs, NullKeys::group_together, rows.threads);
+  if (rows.group_of_row == nullptr) return build_group_index(values, rows.threads).first_row;  // one group
   const EncodedKeys pairs = prepend_word(values, *rows.group_of_row, rows.threads);
   return build_group_index(pairs, rows.threads).first_row;
 }

@@ -157,9 +157,14 @@ Table group_by(const Table& table, const std::vector<std::string>& keys, const s
     return device_group_by(table, keys, aggregates, key_columns, planned, std::move(names), device, options);
   }
 
-  const detail::GroupIds index =
-      keys.empty() ? detail::single_group(table.num_rows()) : detail::group_keys(key_columns, options.threads);
-  const detail::GroupedRows rows{index.num_groups, &index.group_of_row, nullptr, options.threads};
+  if (keys.empty()) {
+    const auto rows = detail::GroupedRows::one_group(table.num_rows(), options.threads);
+    std::vector<Column> columns;
+    for (const PlannedAggregate& aggregate : planned) columns.push_back(run_aggregate(aggregate, rows));
+    return Table(std::move(names), std::move(columns));
+  }
+  const detail::GroupIds index = detail::group_keys(key_columns, options.threads);
+  const detail::GroupedRows rows{index.num_groups, &index.group_of_row, nullptr, options.threads, table.num_rows()};
 
   std::vector<Column> columns;
   for (const Column& key : key_columns) columns.push_back(take(key, index.first_row, options));

@@ -48,7 +48,5 @@ struct GroupIds {
 // build_group_index does, directly indexed when the keys span a small domain (Note [Direct-indexed
 // keys] in group_keys.cpp) and through build_group_index otherwise.
 GroupIds group_keys(const std::vector<Column>& columns, int threads);
-// One group holding all `rows` rows (a global aggregate; one group even when rows is 0).
-GroupIds single_group(int64_t rows);
 
 }  // namespace nimbus::analytics::detail

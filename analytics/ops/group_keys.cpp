@@ -218,12 +218,4 @@ GroupIds group_keys(const std::vector<Column>& columns, int threads) {
   return {index.num_groups, std::move(index.group_of_row), std::move(index.first_row)};
 }
 
-GroupIds single_group(int64_t rows) {
-  GroupIds ids;
-  ids.num_groups = 1;
-  ids.group_of_row.assign(static_cast<size_t>(rows), 0);
-  ids.first_row = {0};
-  return ids;
-}
-
 }  // namespace nimbus::analytics::detail

@@ -155,6 +155,15 @@ TEST(OpsGroupBy, GlobalAggregatesGiveOneRowEvenWhenEmpty) {
   EXPECT_EQ(column_texts(none, "sum(x)"), (Texts{"null"}));
   EXPECT_EQ(column_texts(none, "max(s)"), (Texts{"null"}));
   EXPECT_EQ(group_by(table.slice(0, 0), {"g"}, aggregates).num_rows(), 0);
+  // DISTINCT over the one group of a global aggregate (d: 1, 1, 1, 2, 1, 3, 2).
+  const Table distinct = group_by(table, {},
+                                  {{.function = F::count, .input = "d", .output = "n", .distinct = true},
+                                   {.function = F::sum, .input = "d", .output = "s", .distinct = true}});
+  EXPECT_EQ(column_texts(distinct, "n"), (Texts{"3"}));
+  EXPECT_EQ(column_texts(distinct, "s"), (Texts{"6"}));
+  EXPECT_EQ(column_texts(group_by(table.slice(0, 0), {}, {{.function = F::count, .input = "d", .output = "n",
+                                                           .distinct = true}}), "n"),
+            (Texts{"0"}));
 }
 
 TEST(OpsGroupBy, FloatAndMultiColumnKeys) {
