@@ -14,16 +14,19 @@
 //   one GEMM per image (batched over groups) accumulated into the result with beta = 1 in image
 //   order, the CPU's order; grad_input is the GEMM weight^T @ grad_out into f32/f64 columns and a
 //   gather col2im (one thread per input element, no atomics). Everything is deterministic.
-// - cuDNN is the intended fast path (the issue asks for it with this one as the fallback): it
-//   would be tried first in conv2d_kernel and conv2d_backward_kernel below, for the dtypes and
-//   geometries it supports, before the im2col path.
+// - cuDNN, when switched on (NIMBUS_CUDA_CUDNN=1, off by default), is tried first in
+//   conv2d_kernel and conv2d_backward_kernel below; whatever it declines runs here (Note [cuDNN
+//   convolution] in cudnn_conv.cu). The bias is added here after cuDNN's forward, and grad_bias
+//   is always this file's kernel.
 #include <algorithm>
 #include <type_traits>
 
 #include "kernels/cuda/conv_columns.cuh"
 #include "kernels/cuda/cublas_gemm.h"
 #include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/cudnn_conv.h"
 #include "kernels/cuda/pool.cuh"
+#include "kernels/cudnn_convolution_switch.h"
 #include "runtime/convert.h"
 
 namespace nimbus::cuda {
@@ -89,6 +92,15 @@ template <typename T, typename Acc>
 void store_with_bias(T* out, const Acc* acc, const T* bias, int64_t total, int64_t O, int64_t L, cudaStream_t stream) {
   store_with_bias_kernel<T, Acc><<<blocks_for(total), kBlockSize, 0, stream>>>(out, acc, bias, total, O, L);
   NIMBUS_CUDA_CHECK_LAUNCH();
+}
+
+// out[i] += bias[channel of i] over [N, O, L], added in the accumulation type: the bias of a
+// forward that cuDNN computed. For f16/bf16 this rounds a second time after cuDNN's rounding (the
+// im2col path rounds once), which the cuDNN parity test's tolerance allows for.
+template <typename T>
+__global__ void add_bias_kernel(T* out, const T* bias, int64_t total, int64_t O, int64_t L) {
+  using Acc = compute_t<T>;
+  NIMBUS_GRID_STRIDE(i, total) { out[i] = convert<T>(convert<Acc>(out[i]) + convert<Acc>(bias[(i / L) % O])); }
 }
 
 // gb[o] = sum over (n, l) of grad_out [N, O, L]: one block per channel (grid-stride over
@@ -241,8 +253,15 @@ void conv2d_kernel(const Tensor& out, const Tensor& x, const Tensor& weight, con
   if (out.numel() == 0) return;
   DeviceScope scope(out.device().index);
   const ConvShape g = conv_shape(x, weight, params, out.size(2), out.size(3));
-  // cuDNN would be tried here first (see the file comment).
-  NIMBUS_DISPATCH_FLOAT(out.dtype(), "conv2d", [&]<typename T>() { forward<T>(out, x, weight, bias, g); });
+  const bool on_cudnn = cudnn_convolution_enabled() && cudnn_conv2d_forward(out, x, weight, g);
+  NIMBUS_DISPATCH_FLOAT(out.dtype(), "conv2d", [&]<typename T>() {
+    if (!on_cudnn) return forward<T>(out, x, weight, bias, g);
+    if (!bias.defined()) return;
+    const int64_t total = out.numel();
+    add_bias_kernel<T><<<blocks_for(total), kBlockSize, 0, current_cuda_stream(out.device())>>>(
+        static_cast<T*>(out.data_ptr()), static_cast<const T*>(bias.data_ptr()), total, g.O, g.L);
+    NIMBUS_CUDA_CHECK_LAUNCH();
+  });
 }
 
 void conv2d_backward_kernel(const Tensor& grad_input, const Tensor& grad_weight, const Tensor& grad_bias,
@@ -250,9 +269,14 @@ void conv2d_backward_kernel(const Tensor& grad_input, const Tensor& grad_weight,
   if (grad_out.numel() == 0 || x.numel() == 0) return;  // the public op fills the zero gradients
   DeviceScope scope(grad_out.device().index);
   const ConvShape g = conv_shape(x, weight, params, grad_out.size(2), grad_out.size(3));
-  // cuDNN would be tried here first (see the file comment).
+  // A gradient that cuDNN computed is passed on undefined, so the im2col path skips it.
+  Tensor gi = grad_input, gw = grad_weight;
+  if (cudnn_convolution_enabled()) {
+    if (gi.defined() && cudnn_conv2d_backward_data(gi, grad_out, weight, g)) gi = Tensor();
+    if (gw.defined() && cudnn_conv2d_backward_filter(gw, grad_out, x, g)) gw = Tensor();
+  }
   NIMBUS_DISPATCH_FLOAT(x.dtype(), "conv2d_backward", [&]<typename T>() {
-    backward<T>(grad_input, grad_weight, grad_bias, grad_out, x, weight, g);
+    backward<T>(gi, gw, grad_bias, grad_out, x, weight, g);
   });
 }
 
