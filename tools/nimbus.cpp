@@ -5,9 +5,11 @@
 
 #include "kernels/library_info.h"
 #include "runtime/error.h"
+#include "runtime/process_heap.h"
 #include "tools/commands.h"
 
 int main(int argc, char** argv) {
+  nimbus::keep_large_allocations_in_heap();  // Note [Process heap]
   CLI::App app{"Nimbus: deep learning and analytics on NVIDIA GPUs and CPUs", "nimbus"};
   app.set_version_flag("--version", "nimbus " + nimbus::version());
   app.require_subcommand(1);
