@@ -112,8 +112,6 @@ int Batcher::claim_idle_instance(int64_t rows) {
 }
 
 void Batcher::run_on_caller(std::shared_ptr<Job> job, int instance) {
-  // As the instance's own thread would run it (Note [Model instances]); the calling thread's
-  // OpenMP setting is its own, so setting it here changes nothing for other threads.
   struct FreeInstance {
     Batcher& batcher;
     int instance;
