@@ -1,9 +1,12 @@
 #include "analytics/ops/join.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "analytics/ops/column_lookup.h"
 #include "analytics/ops/group_index.h"
+#include "analytics/ops/join_int_keys.h"
+#include "analytics/ops/join_take.h"
 #include "analytics/ops/ops_parallel.h"
 #include "analytics/ops/take.h"
 
@@ -13,18 +16,27 @@ namespace {
 
 constexpr int64_t kProbeGrain = 32768;
 
-// Every key of the join numbered once (by the build side's grouping), with each side's rows mapped
-// to their key (-1: NULL key or no such key on the build side) and the right rows of each key laid
-// out contiguously in right order.
+// Every key of the join numbered once (by the build side), with each side's rows mapped to their
+// key (-1: NULL key or no such key on the build side) and the right rows of each key laid out
+// contiguously in right order.
+//
+// Note [Unique build keys]
+// When the right side is built and no key repeats on it (a join on the right side's primary key,
+// as in db-benchmark's big join), the integer key path numbers each key by its one right row
+// (Note [Integer key joins]). The layout is then the identity, so right_rows_are_keys says so
+// instead: no counting sort, and writing the pairs reads no per-key offsets at random.
 struct KeyMatches {
   int64_t keys = 0;
   std::vector<int64_t> left_key;
   std::vector<int64_t> right_key;
+  bool right_rows_are_keys = false;  // key k is right row k alone; right_start and right_rows unused
   std::vector<int64_t> right_start;  // keys + 1 offsets into right_rows
   std::vector<int64_t> right_rows;
 
   int64_t right_count(int64_t key) const {
-    return key < 0 ? 0 : right_start[static_cast<size_t>(key) + 1] - right_start[static_cast<size_t>(key)];
+    if (key < 0) return 0;
+    if (right_rows_are_keys) return 1;
+    return right_start[static_cast<size_t>(key) + 1] - right_start[static_cast<size_t>(key)];
   }
 };
 
@@ -38,10 +50,27 @@ std::vector<int64_t> probe(const detail::GroupIndex& index, const detail::Encode
   return found;
 }
 
-KeyMatches match_keys(const std::vector<Column>& left, const std::vector<Column>& right, int threads) {
+// Note [Integer key joins]: one int32 or int64 key a side. False when that path does not apply
+// or gave up, leaving `matches` untouched.
+bool match_int_keys(const std::vector<Column>& left, const std::vector<Column>& right, int threads,
+                    KeyMatches& matches) {
+  if (left.size() != 1 || !detail::int_keys_apply(left[0], right[0])) return false;
+  // Build on the smaller side; the result below is the same either way.
+  const bool build_right = right[0].length() <= left[0].length();
+  std::optional<detail::IntKeyMatch> match = build_right ? detail::match_int_keys(right[0], left[0], threads)
+                                                         : detail::match_int_keys(left[0], right[0], threads);
+  if (!match) return false;
+  matches.keys = build_right ? right[0].length() : left[0].length();  // a key is numbered by its first build row
+  matches.left_key = std::move(build_right ? match->probe_key : match->build_key);
+  matches.right_key = std::move(build_right ? match->build_key : match->probe_key);
+  matches.right_rows_are_keys = build_right && match->build_unique;  // Note [Unique build keys]
+  return true;
+}
+
+void match_generic_keys(const std::vector<Column>& left, const std::vector<Column>& right, int threads,
+                        KeyMatches& matches) {
   const std::vector<detail::EncodedKeys> encoded =
       detail::encode_key_sets({left, right}, detail::NullKeys::never_match, threads);
-  KeyMatches matches;
   // Build on the smaller side; the result below is the same either way.
   if (encoded[1].rows <= encoded[0].rows) {
     detail::GroupIndex index = detail::build_group_index(encoded[1], threads);
@@ -54,7 +83,10 @@ KeyMatches match_keys(const std::vector<Column>& left, const std::vector<Column>
     matches.left_key = std::move(index.group_of_row);
     matches.right_key = probe(index, encoded[1], threads);
   }
-  // A counting sort of the right rows by key, stable, so each key's rows stay in right order.
+}
+
+// A counting sort of the right rows by key, stable, so each key's rows stay in right order.
+void lay_out_right_rows(KeyMatches& matches) {
   matches.right_start.assign(static_cast<size_t>(matches.keys) + 1, 0);
   for (int64_t key : matches.right_key) {
     if (key >= 0) ++matches.right_start[static_cast<size_t>(key) + 1];
@@ -66,6 +98,12 @@ KeyMatches match_keys(const std::vector<Column>& left, const std::vector<Column>
     const int64_t key = matches.right_key[r];
     if (key >= 0) matches.right_rows[static_cast<size_t>(cursor[static_cast<size_t>(key)]++)] = static_cast<int64_t>(r);
   }
+}
+
+KeyMatches match_keys(const std::vector<Column>& left, const std::vector<Column>& right, int threads) {
+  KeyMatches matches;
+  if (!match_int_keys(left, right, threads, matches)) match_generic_keys(left, right, threads, matches);
+  if (!matches.right_rows_are_keys) lay_out_right_rows(matches);
   return matches;
 }
 
@@ -126,6 +164,11 @@ JoinRows pair_rows(const KeyMatches& matches, JoinKind kind, int threads) {
         }
         continue;
       }
+      if (matches.right_rows_are_keys) {
+        rows.left[at] = l;
+        rows.right[at++] = key;
+        continue;
+      }
       const int64_t* right = matches.right_rows.data() + matches.right_start[static_cast<size_t>(key)];
       for (int64_t i = 0; i < n; ++i) {
         rows.left[at] = l;
@@ -175,10 +218,12 @@ JoinRows join_rows(const Table& left, const Table& right, const std::vector<std:
 Table join(const Table& left, const Table& right, const std::vector<std::string>& left_keys,
            const std::vector<std::string>& right_keys, JoinKind kind, const JoinOptions& options) {
   const JoinRows rows = join_rows(left, right, left_keys, right_keys, kind, options);
-  const ExecOptions exec{options.threads};
-  Table left_part = take(left, rows.left, exec);
+  // Note [Join output gather]; only the outer side of an outer join gets NULL rows.
+  const bool null_left_rows = kind == JoinKind::right || kind == JoinKind::full;
+  const bool null_right_rows = kind == JoinKind::left || kind == JoinKind::full;
+  Table left_part = detail::take_join_rows(left, rows.left, null_left_rows, options.threads);
   if (kind == JoinKind::semi || kind == JoinKind::anti) return left_part;
-  Table right_part = take(right, rows.right, exec);
+  Table right_part = detail::take_join_rows(right, rows.right, null_right_rows, options.threads);
 
   std::vector<std::string> names = left_part.names();
   std::vector<Column> columns = left_part.columns();

@@ -17,9 +17,11 @@
 //
 // How: the smaller side is the build side: its keys are grouped into a hash table with
 // per-partition tables built in parallel (Note [Partitioned grouping]); the other side probes it
-// in parallel. The right rows of each key are then laid out contiguously in right order, and the
-// output is written in the order above from per-chunk counts, so it does not depend on the thread
-// count.
+// in parallel. One int32 or int64 key a side goes into a plain table of integers instead (Note
+// [Integer key joins] in join_int_keys.h). The right rows of each key are then laid out
+// contiguously in right order (unless each key has one right row, Note [Unique build keys] in
+// join.cpp), and the output is written in the order above from per-chunk counts, so it does not
+// depend on the thread count. The output columns are gathered as in join_take.h.
 #include <cstdint>
 #include <string>
 #include <vector>
