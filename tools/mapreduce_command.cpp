@@ -1,7 +1,7 @@
 // `nimbus mapreduce wordcount|grep|index FILE... [--top N] [--words RULE] [--format table|csv|json]
-// [--strategy phoenix|mars]` (each runs on `--device cuda` with mars) and
-// `nimbus mapreduce histogram|kmeans FILE.csv ...`: the built-in map/reduce jobs over text files
-// (plain or gzip) and CSV tables. Results on stdout; progress on stderr for inputs over 256 MB.
+// [--strategy phoenix|mars]` and `nimbus mapreduce histogram|kmeans FILE.csv ... [--strategy
+// phoenix|mars]` (each runs on `--device cuda` with mars): the built-in map/reduce jobs over text
+// files (plain or gzip) and CSV tables. Results on stdout; progress on stderr for inputs over 256 MB.
 #include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -55,39 +55,33 @@ void print(const analytics::Table& table, const MapReduceCliOptions& o) {
   }
 }
 
-// A text job's device and strategy: `auto` is cuda:0 when a CUDA device is present. Phoenix is a
-// CPU engine, so a GPU defaults to Mars; asking for a device that is not there is a DeviceError.
-void choose_engine(const MapReduceCliOptions& o, analytics::mapreduce::TextJobOptions& options) {
+// A job's device and strategy: `auto` is cuda:0 when a CUDA device is present. Phoenix is a CPU
+// engine, so a GPU defaults to Mars; asking for a device that is not there is a DeviceError.
+void choose_engine(const MapReduceCliOptions& o, Device& device, analytics::mapreduce::Strategy& strategy) {
   NIMBUS_CHECK_T(ConfigError, o.device == "auto" || o.device == "cpu" || o.device == "cuda" || o.device.rfind("cuda:", 0) == 0,
                  "nimbus mapreduce: --device '", o.device, "' is not one of auto, cpu, cuda");
   // Phoenix asked for with `auto` means the CPU, the only place it runs.
-  options.device = o.device == "auto" && o.strategy == "phoenix" ? Device::cpu() : Device::parse(o.device);
-  options.strategy = o.strategy.empty()
-                         ? (options.device.is_cpu() ? analytics::mapreduce::Strategy::phoenix : analytics::mapreduce::Strategy::mars)
-                         : analytics::mapreduce::parse_strategy(o.strategy);
-}
-
-void check_device(const MapReduceCliOptions& o) {
-  if (o.device == "cuda" || o.device.rfind("cuda:", 0) == 0)
-    throw DeviceError("nimbus mapreduce: this job runs on the CPU (wordcount, grep and index run on cuda); use --device cpu "
-                      "or auto");
-  NIMBUS_CHECK_T(ConfigError, o.device == "auto" || o.device == "cpu", "nimbus mapreduce: --device '", o.device,
-                 "' is not one of auto, cpu, cuda");
+  device = o.device == "auto" && o.strategy == "phoenix" ? Device::cpu() : Device::parse(o.device);
+  strategy = o.strategy.empty()
+                 ? (device.is_cpu() ? analytics::mapreduce::Strategy::phoenix : analytics::mapreduce::Strategy::mars)
+                 : analytics::mapreduce::parse_strategy(o.strategy);
 }
 
 void run_table(const std::string& job, const MapReduceCliOptions& o) {
-  check_device(o);
+  analytics::mapreduce::TableJobEngine engine;
+  choose_engine(o, engine.device, engine.strategy);
   NIMBUS_CHECK_T(ConfigError, o.files.size() == 1, "nimbus mapreduce ", job, ": takes one CSV file, got ",
                  o.files.size());
   const analytics::Table table = analytics::read_csv(o.files[0]).table;
   if (job == "histogram") {
-    print(analytics::mapreduce::histogram(table, o.column, o.buckets), o);
+    print(analytics::mapreduce::histogram(table, o.column, o.buckets, {}, engine), o);
     return;
   }
   analytics::mapreduce::KMeansOptions options;
   options.k = o.k;
   options.iterations = o.iterations;
   options.seed = o.seed;
+  options.engine = engine;
   const analytics::mapreduce::KMeansResult r = analytics::mapreduce::k_means(table, o.columns, options);
   print(r.centroids, o);
   std::cerr << "k-means: " << r.iterations << " iterations\n";
@@ -95,7 +89,7 @@ void run_table(const std::string& job, const MapReduceCliOptions& o) {
 
 void run(const std::string& job, const MapReduceCliOptions& o) {
   analytics::mapreduce::TextJobOptions options;
-  choose_engine(o, options);
+  choose_engine(o, options.device, options.strategy);
   options.rule = analytics::mapreduce::parse_word_rule(o.words);
   options.top = o.top;
   analytics::mapreduce::TextSource source(o.files);
@@ -164,6 +158,7 @@ void add_mapreduce_command(CLI::App& app) {
   h->add_option("file", hist.files, "The CSV file")->required();
   h->add_option("--column", hist.column, "The numeric column")->required();
   h->add_option("--buckets", hist.buckets, "Number of buckets")->capture_default_str();
+  add_strategy(h, hist);
   add_common(h, hist);
   h->callback([] { run_table("histogram", hist); });
 
@@ -173,6 +168,7 @@ void add_mapreduce_command(CLI::App& app) {
   k->add_option("--k", km.k, "Clusters")->capture_default_str();
   k->add_option("--iterations", km.iterations, "At most this many iterations")->capture_default_str();
   k->add_option("--seed", km.seed, "Seed of the initial centroids")->capture_default_str();
+  add_strategy(k, km);
   add_common(k, km);
   k->callback([] { run_table("kmeans", km); });
 }

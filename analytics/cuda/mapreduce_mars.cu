@@ -1,6 +1,6 @@
 // The Mars strategy on a CUDA device (Note [Mars strategy] in analytics/mapreduce/mars_phases.h):
 // word count, and the registration of every Mars entry (grep and the inverted index are in
-// mapreduce_mars_grep.cu and mapreduce_mars_index.cu).
+// mapreduce_mars_grep.cu and mapreduce_mars_index.cu, the table jobs in mapreduce_mars_table.cu).
 #include "analytics/cuda/mapreduce_mars_device.cuh"
 #include "analytics/cuda/register_analytics_cuda.h"
 
@@ -18,6 +18,8 @@ void register_mars_cuda() {
   ops.word_count = mars_cuda::word_count;
   ops.grep_count = mars_cuda::grep_count;
   ops.inverted_index = mars_cuda::inverted_index;
+  ops.bucket_counts = mars_cuda::bucket_counts;
+  ops.cluster_sums = mars_cuda::cluster_sums;
   register_mars_device_ops(DeviceType::cuda, ops);
 }
 

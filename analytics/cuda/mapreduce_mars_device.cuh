@@ -66,23 +66,34 @@ struct DeviceArrays {
   }
 };
 
+// Calls run(policy, arrays) on `device`'s current stream.
+template <typename Run>
+auto run_on(Device device, Run&& run) {
+  const nimbus::cuda::DeviceScope scope(device.index);
+  DeviceArrays arrays{device, nimbus::cuda::current_cuda_stream(device)};
+  ThrustBufferAllocator allocator(device);
+  return run(thrust::cuda::par(allocator).on(arrays.stream), arrays);
+}
+
 // Copies `text` to `device` and calls run(policy, arrays, device_text, size) there.
 template <typename Run>
 auto run_block(std::string_view text, Device device, Run&& run) {
-  const nimbus::cuda::DeviceScope scope(device.index);
-  DeviceArrays arrays{device, nimbus::cuda::current_cuda_stream(device)};
-  const auto size = static_cast<int64_t>(text.size());
-  auto copy = arrays.from_host<char>(text.data(), size);
-  ThrustBufferAllocator allocator(device);
-  return run(thrust::cuda::par(allocator).on(arrays.stream), arrays, copy.data(), size);
+  return run_on(device, [&](const auto& policy, auto& arrays) {
+    const auto size = static_cast<int64_t>(text.size());
+    auto copy = arrays.template from_host<char>(text.data(), size);
+    return run(policy, arrays, copy.data(), size);
+  });
 }
 
 // The entries MarsDeviceOps holds, one file each so nvcc compiles them in parallel
-// (mapreduce_mars.cu, mapreduce_mars_grep.cu, mapreduce_mars_index.cu); the first registers them.
+// (mapreduce_mars.cu, mapreduce_mars_grep.cu, mapreduce_mars_index.cu, mapreduce_mars_table.cu);
+// the first registers them.
 MarsWordCounts word_count(std::string_view text, WordRule rule, Device device, const MarsOptions& options);
 MarsGrepCounts grep_count(std::string_view text, int64_t document, std::string_view pattern, Device device,
                           const MarsOptions& options);
 MarsPostings inverted_index(std::string_view text, int64_t first_line, WordRule rule, Device device,
                             const MarsOptions& options);
+MarsBucketCounts bucket_counts(const MarsHistogramInput& input, Device device, const MarsOptions& options);
+MarsClusterSums cluster_sums(const MarsKMeansInput& input, Device device, const MarsOptions& options);
 
 }  // namespace nimbus::analytics::mapreduce::mars_cuda

@@ -11,7 +11,8 @@ void register_analytics_ops();
 
 namespace nimbus::analytics::mapreduce {
 
-// The Mars word count on CUDA (analytics/cuda/mapreduce_mars.cu); register_analytics_ops calls it.
+// The Mars map/reduce entries on CUDA (analytics/cuda/mapreduce_mars*.cu), registered from
+// mapreduce_mars.cu; register_analytics_ops calls it.
 void register_mars_cuda();
 
 }  // namespace nimbus::analytics::mapreduce

@@ -78,4 +78,22 @@ MarsPostings mars_inverted_index_block(std::string& text, int64_t first_line, Wo
   return device_ops(device, has, "inverted index").inverted_index(text, first_line, rule, device, options);
 }
 
+MarsBucketCounts mars_bucket_counts(const MarsHistogramInput& input, Device device, const MarsOptions& options) {
+  if (device.is_cpu()) return mars_host_bucket_counts(input, options);
+  const auto has = [](const MarsDeviceOps& ops) { return ops.bucket_counts != nullptr; };
+  return device_ops(device, has, "histogram").bucket_counts(input, device, options);
+}
+
+MarsClusterSums mars_cluster_sums(const MarsKMeansInput& input, Device device, const MarsOptions& options) {
+  // The job reads the summed features unchecked, on a device too.
+  NIMBUS_CHECK_T(ConfigError,
+                 input.sum_begin >= 0 && input.sum_count >= 0 && input.sum_count <= kMarsSummedFeatures &&
+                     input.sum_begin + input.sum_count <= input.feature_count,
+                 "k-means: features [", input.sum_begin, ", ", input.sum_begin + input.sum_count, ") of ",
+                 input.feature_count, " cannot be summed in one Mars value of ", kMarsSummedFeatures);
+  if (device.is_cpu()) return mars_host_cluster_sums(input, options);
+  const auto has = [](const MarsDeviceOps& ops) { return ops.cluster_sums != nullptr; };
+  return device_ops(device, has, "k-means").cluster_sums(input, device, options);
+}
+
 }  // namespace nimbus::analytics::mapreduce

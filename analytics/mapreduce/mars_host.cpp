@@ -66,6 +66,17 @@ MarsPostings mars_host_inverted_index(std::string& text, int64_t first_line, Wor
   return mars::inverted_index(thrust::omp::par, arrays, text.data(), size_of(text), first_line, rule, options);
 }
 
+// The table jobs read the caller's arrays where they are: host memory is the OpenMP system's.
+MarsBucketCounts mars_host_bucket_counts(const MarsHistogramInput& input, const MarsOptions& options) {
+  HostArrays arrays;
+  return mars::bucket_counts(thrust::omp::par, arrays, input.values, input, options);
+}
+
+MarsClusterSums mars_host_cluster_sums(const MarsKMeansInput& input, const MarsOptions& options) {
+  HostArrays arrays;
+  return mars::cluster_sums(thrust::omp::par, arrays, input.features, input.centroids, input, options);
+}
+
 #else
 
 namespace {
@@ -83,6 +94,8 @@ bool mars_host_available() { return false; }
 MarsWordCounts mars_host_word_count(std::string&, WordRule, const MarsOptions&) { not_built(); }
 MarsGrepCounts mars_host_grep_count(std::string&, int64_t, std::string_view, const MarsOptions&) { not_built(); }
 MarsPostings mars_host_inverted_index(std::string&, int64_t, WordRule, const MarsOptions&) { not_built(); }
+MarsBucketCounts mars_host_bucket_counts(const MarsHistogramInput&, const MarsOptions&) { not_built(); }
+MarsClusterSums mars_host_cluster_sums(const MarsKMeansInput&, const MarsOptions&) { not_built(); }
 
 #endif
 

@@ -21,6 +21,8 @@
 // mars_text.h); before mapping, a job may rewrite the block byte by byte (lower-casing), and each
 // task is told the number of the line it starts in (newlines counted per chunk, then scanned).
 // Keys are words of the block (TextRange: hashed and compared by their bytes) or integers.
+// Table jobs cut the table's rows into tasks of chunk_rows rows (RowTask in mars_table.h), their
+// keys integers (a bucket, a cluster); the phases are the same, only the tasks differ.
 //
 // The templates are written against a Thrust execution policy and an `Arrays` type that owns
 // scratch arrays in the policy's memory:
@@ -368,6 +370,34 @@ template <typename Policy, typename Arrays>
 MarsPostings inverted_index(const Policy& policy, Arrays& arrays, char* text, int64_t size, int64_t first_line,
                             WordRule rule, const MarsOptions& options) {
   return run_text_job(policy, arrays, MarsInvertedIndexJob{rule}, text, size, 0, first_line, options);
+}
+
+// A table job over `rows` rows (its columns, members of the job, in the policy's memory): tasks of
+// chunk_rows rows.
+template <typename Policy, typename Arrays, typename Job>
+MarsOutput<typename Job::Key, typename Job::Value> run_row_job(const Policy& policy, Arrays& arrays, const Job& job,
+                                                               int64_t rows, const MarsOptions& options) {
+  if (rows <= 0) return {};
+  const int64_t chunk = options.chunk_rows > 0 ? options.chunk_rows : 1;
+  const RowTasks tasks{rows, chunk};
+  return run_phases(policy, arrays, job, tasks, (rows + chunk - 1) / chunk, KeyOps<typename Job::Key>{nullptr},
+                    options);
+}
+
+// The built-in table jobs (mars_jobs.h); `values`, `features` and `centroids` are in the policy's
+// memory, the rest of the input as given.
+template <typename Policy, typename Arrays>
+MarsBucketCounts bucket_counts(const Policy& policy, Arrays& arrays, const double* values, const MarsHistogramInput& in,
+                               const MarsOptions& options) {
+  const MarsHistogramJob job{values, in.lo, in.width, in.buckets};
+  return run_row_job(policy, arrays, job, in.rows, options);
+}
+
+template <typename Policy, typename Arrays>
+MarsClusterSums cluster_sums(const Policy& policy, Arrays& arrays, const double* features, const double* centroids,
+                             const MarsKMeansInput& in, const MarsOptions& options) {
+  const MarsKMeansAssignJob job{features, centroids, in.rows, in.feature_count, in.k, in.sum_begin, in.sum_count};
+  return run_row_job(policy, arrays, job, in.rows, options);
 }
 
 }  // namespace nimbus::analytics::mapreduce::mars

@@ -4,9 +4,11 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "analytics/column_builder.h"
+#include "analytics/mapreduce/mars_table_jobs.h"
 #include "runtime/error.h"
 
 namespace nimbus::analytics::mapreduce {
@@ -92,10 +94,18 @@ struct AssignJob {
   }
 };
 
+void check_engine(const TableJobEngine& engine, const char* job) {
+  NIMBUS_CHECK_T(ConfigError, engine.strategy == Strategy::mars || engine.device.is_cpu(), job,
+                 ": the phoenix strategy runs on the CPU, not on ", engine.device.str(),
+                 "; use the mars strategy on a device");
+}
+
 }  // namespace
 
-Table histogram(const Table& table, const std::string& column, int64_t buckets, const MapReduceOptions& options) {
+Table histogram(const Table& table, const std::string& column, int64_t buckets, const MapReduceOptions& options,
+                const TableJobEngine& engine) {
   NIMBUS_CHECK_T(ConfigError, buckets > 0, "histogram: buckets must be positive, got ", buckets);
+  check_engine(engine, "histogram");
   const std::vector<double> values = numeric_values(table, column, "histogram");
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   for (double v : values)
@@ -105,7 +115,15 @@ Table histogram(const Table& table, const std::string& column, int64_t buckets, 
     }
   if (lo > hi) lo = hi = 0;  // no values: empty buckets over [0, 0]
   const HistogramJob job{&values, lo, (hi - lo) / static_cast<double>(buckets), buckets};
-  const JobResult<HistogramJob> counts = run_table_job(job, table, options);
+  JobResult<HistogramJob> counts;
+  if (engine.strategy == Strategy::mars) {
+    const std::vector<int64_t> per_bucket =
+        mars_histogram_counts(values, lo, job.width, buckets, engine.device, engine.mars);
+    for (int64_t b = 0; b < buckets; ++b)
+      if (per_bucket[static_cast<size_t>(b)] > 0) counts.emplace(b, per_bucket[static_cast<size_t>(b)]);
+  } else {
+    counts = run_table_job(job, table, options);
+  }
   ColumnBuilder bucket(DataType::int64), lower(DataType::float64), upper(DataType::float64), n(DataType::int64);
   for (int64_t b = 0; b < buckets; ++b) {
     const auto it = counts.find(b);
@@ -119,6 +137,7 @@ Table histogram(const Table& table, const std::string& column, int64_t buckets, 
 
 KMeansResult k_means(const Table& table, const std::vector<std::string>& features, const KMeansOptions& o) {
   NIMBUS_CHECK_T(ConfigError, !features.empty(), "k_means: no feature columns given");
+  check_engine(o.engine, "k_means");
   NIMBUS_CHECK_T(ConfigError, o.k > 0 && o.k <= table.num_rows(), "k_means: k = ", o.k, " needs between 1 and ",
                  table.num_rows(), " (the rows) clusters");
   std::vector<std::vector<double>> x;
@@ -138,9 +157,25 @@ KMeansResult k_means(const Table& table, const std::vector<std::string>& feature
 
   KMeansResult result;
   std::vector<int64_t> sizes(static_cast<size_t>(o.k), 0);
+  const bool mars = o.engine.strategy == Strategy::mars;
+  const std::optional<MarsKMeansSteps> mars_steps =
+      mars ? std::optional<MarsKMeansSteps>(std::in_place, x, o.engine.device, o.engine.mars) : std::nullopt;
   for (int64_t it = 0; it < std::max<int64_t>(o.iterations, 1); ++it) {
     const AssignJob job{&x, &centroids};
-    const JobResult<AssignJob> sums = run_table_job(job, table, o.run);
+    JobResult<AssignJob> sums;
+    if (mars) {
+      // Mars's totals in Phoenix's form, so both strategies share the update below.
+      const ClusterTotals totals = mars_steps->step(centroids);
+      const auto f = static_cast<int64_t>(features.size());
+      for (int64_t c = 0; c < o.k; ++c) {
+        if (totals.counts[static_cast<size_t>(c)] == 0) continue;
+        ClusterSum& s = sums[c];
+        s.count = totals.counts[static_cast<size_t>(c)];
+        s.sum.assign(totals.sums.begin() + c * f, totals.sums.begin() + (c + 1) * f);
+      }
+    } else {
+      sums = run_table_job(job, table, o.run);
+    }
     bool moved = false;
     for (int64_t c = 0; c < o.k; ++c) {
       const auto found = sums.find(c);

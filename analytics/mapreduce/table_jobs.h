@@ -11,22 +11,36 @@
 //                                              is the mean. Initial centroids: k distinct rows
 //                                              chosen by a seeded shuffle. A cluster that loses
 //                                              every row keeps its centroid.
+//
+// Both run with either strategy (TableJobEngine): Phoenix on the CPU, or Mars (MarsHistogramJob
+// and MarsKMeansAssignJob in mars_jobs.h) on the CPU or a device. The histogram is the same with
+// both; k-means sums each cluster in another order, so centroids may differ in the last bits.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "analytics/mapreduce/map_reduce.h"
+#include "analytics/mapreduce/mars.h"
+#include "runtime/device.h"
 
 namespace nimbus::analytics::mapreduce {
 
+// Which engine runs a table job, and where: Phoenix runs on the CPU only (ConfigError elsewhere).
+struct TableJobEngine {
+  Strategy strategy = Strategy::phoenix;
+  Device device = Device::cpu();
+  MarsOptions mars;
+};
+
 NIMBUS_API Table histogram(const Table& table, const std::string& column, int64_t buckets,
-                           const MapReduceOptions& options = {});
+                           const MapReduceOptions& options = {}, const TableJobEngine& engine = {});
 
 struct KMeansOptions {
   int64_t k = 3;
   int64_t iterations = 20;   // at most; stops early when no centroid moves
   uint64_t seed = 0;
   MapReduceOptions run;
+  TableJobEngine engine;
 };
 
 struct KMeansResult {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `nimbus mapreduce` through the tool: word count as CSV (the header `word,count`, then every word by
 # count descending and word ascending), the same CSV with the Mars strategy on the CPU, --top, grep
-# counts, the inverted index (both also with Mars), a histogram, and bad input failing with exit
-# code 1 and a message on stderr.
+# counts, the inverted index, a histogram and k-means (all four also with Mars), and bad input
+# failing with exit code 1 and a message on stderr.
 # Usage: mapreduce_cli_test.sh NIMBUS_BINARY
 set -u
 nimbus=$1
@@ -56,6 +56,22 @@ done
 printf 'x\n1\n2\n3\n4\n' > "$work/t.csv"
 "$nimbus" mapreduce histogram "$work/t.csv" --column x --buckets 2 --format csv | grep -q "^1,2.5,4,2$" \
   || fail "histogram: $("$nimbus" mapreduce histogram "$work/t.csv" --column x --buckets 2 --format csv)"
+# The table jobs with the Mars strategy on the CPU print what Phoenix prints (when built): the
+# histogram to the last digit, k-means on integer points (exact sums) too.
+printf 'x,y\n' > "$work/p.csv"
+for i in $(seq 0 59); do echo "$(( (i % 3) * 100 + i % 5 )),$(( (i % 3 == 2) * 100 + i % 7 ))"; done >> "$work/p.csv"
+for job in "histogram --column x --buckets 7" "kmeans --columns x,y --k 3 --seed 2"; do
+  "$nimbus" mapreduce $job "$work/p.csv" --format csv --strategy phoenix >"$work/phoenix.csv" 2>/dev/null \
+    || fail "$job failed"
+  if "$nimbus" mapreduce $job "$work/p.csv" --format csv --strategy mars --device cpu >"$work/mars.csv" 2>"$work/err"; then
+    cmp -s "$work/phoenix.csv" "$work/mars.csv" || fail "$job --strategy mars differs:
+$(cat "$work/mars.csv")"
+  else
+    grep -q "Thrust" "$work/err" || fail "$job --strategy mars failed: $(cat "$work/err")"
+  fi
+done
+"$nimbus" mapreduce histogram "$work/p.csv" --column x --strategy spark >"$work/out" 2>"$work/err"
+[ $? -ne 0 ] || fail "histogram with an unknown strategy did not fail"
 
 "$nimbus" mapreduce wordcount "$work/missing.txt" >"$work/out" 2>"$work/err"
 [ $? -eq 1 ] || fail "a missing file did not exit 1"
