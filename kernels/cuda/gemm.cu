@@ -20,10 +20,14 @@
 // hundred MB and would dominate link time; loading it with dlopen would duplicate its API in a
 // function table for no gain at this layer. If libcublas cannot be found, the backend module
 // fails to load and CUDA reports zero devices with the loader's message (cuda_backend_status()).
+// libcublasLt, which libcublas depends on anyway, is linked the same way (Note [cuBLASLt
+// epilogues] in cublaslt_gemm.cu).
 #include <array>
 #include <optional>
 
+#include "kernels/cublaslt_epilogue_switch.h"
 #include "kernels/cuda/cublas_gemm.h"
+#include "kernels/cuda/cublaslt_gemm.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/gemm_layout.h"
 
@@ -44,6 +48,12 @@ int to_int(int64_t v, const char* what) {
 
 void cublas_batched(const Tensor& out, const Tensor& a_in, const Tensor& w_in, bool accumulate) {
   const Tensor a = blas_ready(a_in), w = blas_ready(w_in);
+  // Behind its switch until its parity test has passed on a GPU (Note [cuBLASLt epilogues]).
+  if (cublaslt_epilogue_enabled()) {
+    const bool ran_on_lt = cublaslt_gemm(out, a, w, accumulate);
+    count_cublaslt_gemm(ran_on_lt);
+    if (ran_on_lt) return;
+  }
   const int64_t batches = out.size(0), m = out.size(1), n = out.size(2), k = a.size(2);
   const MatrixLayout la = *blas_layout(m, k, a.stride(1), a.stride(2));
   const MatrixLayout lw = *blas_layout(k, n, w.stride(1), w.stride(2));
