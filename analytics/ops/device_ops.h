@@ -3,7 +3,9 @@
 // as the kernels' KernelTable is (kernels/dispatch.h).
 //
 // Note [Device operators]
-// take, filter, sort (and top_k) and group_by look at where their input columns live. On the CPU
+// take, filter, sort (and top_k), group_by and join look at where their input columns live (a
+// join matches its keys on the host and gathers its rows here: Note [Joins on a device] in
+// join.cpp). On the CPU
 // nothing changes. On another device they call the functions registered here for its type (the
 // CUDA module registers its own, from its entry point, the first time a CUDA device is touched, so
 // a column that is already on the device has found them). The functions work on fixed-width

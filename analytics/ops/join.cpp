@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "analytics/ops/column_lookup.h"
+#include "analytics/ops/device_dispatch.h"
 #include "analytics/ops/group_index.h"
 #include "analytics/ops/join_int_keys.h"
 #include "analytics/ops/join_take.h"
@@ -183,6 +184,31 @@ JoinRows pair_rows(const KeyMatches& matches, JoinKind kind, int threads) {
   return rows;
 }
 
+// Note [Joins on a device]
+// Keys are matched on the host: the key columns of device tables are copied there (the other
+// columns stay on the device), and the device gathers the output rows with take's device path
+// (Note [Device operators] in device_ops.h), the row lists going up once per side. So a join of
+// device tables gives the CPU join's rows, in its order, on the device. A device hash join is not
+// written yet; this keeps joins of device tables correct meanwhile.
+Device join_device(const Table& left, const Table& right) {
+  const Device device = detail::table_device(left, "join");
+  const Device right_device = detail::table_device(right, "join");
+  NIMBUS_CHECK_T(DeviceError, device == right_device, "join: the left table is on ", device, " but the right one on ",
+                 right_device, "; move both to one device first (Table::to)");
+  return device;
+}
+
+// The key columns of `table`, on the host, named k0, k1, ... (a key may be named twice).
+Table host_keys(const std::vector<Column>& keys) {
+  std::vector<std::string> names;
+  std::vector<Column> columns;
+  for (size_t k = 0; k < keys.size(); ++k) {
+    names.push_back(std::string("k").append(std::to_string(k)));
+    columns.push_back(keys[k].to(Device::cpu()));
+  }
+  return Table(std::move(names), std::move(columns));
+}
+
 }  // namespace
 
 std::string_view join_kind_name(JoinKind kind) {
@@ -204,6 +230,10 @@ JoinRows join_rows(const Table& left, const Table& right, const std::vector<std:
                right_keys.size(), " right key columns");
   const std::vector<Column> left_columns = detail::find_columns(left, left_keys, "join", "left key column");
   const std::vector<Column> right_columns = detail::find_columns(right, right_keys, "join", "right key column");
+  if (!join_device(left, right).is_cpu()) {  // Note [Joins on a device]
+    const Table left_host = host_keys(left_columns), right_host = host_keys(right_columns);
+    return join_rows(left_host, right_host, left_host.names(), right_host.names(), kind, options);
+  }
   for (size_t k = 0; k < left_keys.size(); ++k) {
     NIMBUS_CHECK_T(DTypeError, detail::keys_comparable(left_columns[k].type(), right_columns[k].type()),
                    "join: key column '", left_keys[k], "' is ", data_type_name(left_columns[k].type()),
@@ -218,12 +248,17 @@ JoinRows join_rows(const Table& left, const Table& right, const std::vector<std:
 Table join(const Table& left, const Table& right, const std::vector<std::string>& left_keys,
            const std::vector<std::string>& right_keys, JoinKind kind, const JoinOptions& options) {
   const JoinRows rows = join_rows(left, right, left_keys, right_keys, kind, options);
-  // Note [Join output gather]; only the outer side of an outer join gets NULL rows.
+  const bool on_device = !join_device(left, right).is_cpu();
+  // Note [Join output gather]; only the outer side of an outer join gets NULL rows. On a device,
+  // take's device path (Note [Joins on a device]).
   const bool null_left_rows = kind == JoinKind::right || kind == JoinKind::full;
   const bool null_right_rows = kind == JoinKind::left || kind == JoinKind::full;
-  Table left_part = detail::take_join_rows(left, rows.left, null_left_rows, options.threads);
+  const ExecOptions exec{options.threads};
+  Table left_part = on_device ? take(left, rows.left, exec)
+                              : detail::take_join_rows(left, rows.left, null_left_rows, options.threads);
   if (kind == JoinKind::semi || kind == JoinKind::anti) return left_part;
-  Table right_part = detail::take_join_rows(right, rows.right, null_right_rows, options.threads);
+  Table right_part = on_device ? take(right, rows.right, exec)
+                               : detail::take_join_rows(right, rows.right, null_right_rows, options.threads);
 
   std::vector<std::string> names = left_part.names();
   std::vector<Column> columns = left_part.columns();

@@ -21,6 +21,7 @@
 #include "analytics/ops/filter.h"
 #include "analytics/ops/device_ops.h"
 #include "analytics/ops/group_by.h"
+#include "analytics/ops/join.h"
 #include "analytics/ops/sort.h"
 #include "analytics/ops/take.h"
 #include "analytics/table.h"
@@ -368,6 +369,29 @@ TEST(AnalyticsParity, GroupBySumOverflowIsAnError) {
   expect_same_table(group_by(in_range, {"k"}, sum), group_by(in_range.to(gpu()), {"k"}, sum), "in range");
   const std::vector<Aggregate> mean = {{AggregateFunction::avg, "v", "mean"}};
   expect_same_table(group_by(table, {"k"}, mean), group_by(table.to(gpu()), {"k"}, mean), "avg beyond int64");
+}
+
+// Note [Joins on a device] in analytics/ops/join.cpp: keys matched on the host, rows gathered on
+// the device; the result must be the CPU join's, row for row, and stay on the device.
+TEST(AnalyticsParity, JoinMatchesCpu) {
+  NIMBUS_REQUIRE_GPU();
+  const std::vector<std::vector<std::string>> key_sets = {{"i32"}, {"i64"}, {"f64"}, {"s"}, {"i32", "b"}};
+  const Table right_source = random_table(700, true, 41);
+  const Table right_on_gpu = right_source.to(gpu());
+  for (const Case& c : cases()) {
+    const Table left_on_gpu = c.table.to(gpu());
+    for (const std::vector<std::string>& keys : key_sets) {
+      for (const JoinKind kind : {JoinKind::inner, JoinKind::left, JoinKind::right, JoinKind::full, JoinKind::semi,
+                                  JoinKind::anti}) {
+        std::string what = std::string(join_kind_name(kind)).append(" join on ").append(keys[0]);
+        what.append(keys.size() > 1 ? " and more, " : ", ").append(c.name);
+        const Table on_gpu = join(left_on_gpu, right_on_gpu, keys, keys, kind);
+        for (const Column& column : on_gpu.columns()) ASSERT_TRUE(column.device() == gpu()) << what;
+        expect_same_table(join(c.table, right_source, keys, keys, kind), on_gpu, what);
+      }
+    }
+  }
+  EXPECT_THROW(join(right_source, right_on_gpu, {"i32"}, {"i32"}, JoinKind::inner), DeviceError);
 }
 
 TEST(AnalyticsParity, ColumnsOnTwoDevicesAreAnError) {
