@@ -24,7 +24,7 @@
 //
 // Off by default on CUDA: a fused kernel that has not yet passed its parity test on a real GPU
 // stays off until it has; NIMBUS_CUDA_MULTI_TENSOR_OPTIMIZER=1 in the environment (or
-// set_multi_tensor_optimizer_steps(true)) turns it on. The parity test is
+// multi_tensor_optimizer_switch().set(true), kernels/kernel_switch.h) turns it on. The parity test is
 // tests/gpu/multi_tensor_optimizer_parity_test.cpp. The CPU table's entries loop over the
 // per-tensor kernel, so the API is the same on both devices.
 #include <array>

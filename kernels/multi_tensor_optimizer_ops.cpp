@@ -4,24 +4,15 @@
 #include "kernels/multi_tensor_optimizer_ops.h"
 
 #include <algorithm>
-#include <atomic>
-#include <cstdlib>
 #include <utility>
 
 #include "kernels/dispatch.h"
+#include "kernels/kernel_switch.h"
 #include "kernels/op_utils.h"
 
 namespace nimbus {
 
 namespace {
-
-std::atomic<bool>& multi_tensor_switch() {
-  static std::atomic<bool> enabled = [] {
-    const char* v = std::getenv("NIMBUS_CUDA_MULTI_TENSOR_OPTIMIZER");
-    return v != nullptr && v[0] == '1';
-  }();
-  return enabled;
-}
 
 void check_state(const char* op, size_t index, const Tensor& param, const Tensor& t, const char* what) {
   NIMBUS_CHECK_T(ShapeError, t.shape() == param.shape(), op, ": ", what, " of parameter ", index, " has shape ",
@@ -47,7 +38,7 @@ void check_list_size(const char* op, const std::vector<Tensor>& params, const st
 template <typename Entry>
 bool use_multi_tensor(Device device, Entry entry, const std::vector<const std::vector<Tensor>*>& written) {
   if (entry == nullptr) return false;
-  if (device.type == DeviceType::cuda && !multi_tensor_optimizer_steps_enabled()) return false;
+  if (device.type == DeviceType::cuda && !multi_tensor_optimizer_switch().enabled()) return false;
   std::vector<std::pair<uintptr_t, uintptr_t>> ranges;
   for (const std::vector<Tensor>* list : written)
     for (const Tensor& t : *list) {
@@ -70,12 +61,6 @@ std::vector<Tensor> pick(const std::vector<Tensor>& list, const std::vector<size
 }
 
 }  // namespace
-
-bool multi_tensor_optimizer_steps_enabled() { return multi_tensor_switch().load(std::memory_order_relaxed); }
-
-void set_multi_tensor_optimizer_steps(bool enabled) {
-  multi_tensor_switch().store(enabled, std::memory_order_relaxed);
-}
 
 std::vector<std::vector<size_t>> group_by_device_and_dtype(const std::vector<Tensor>& tensors) {
   std::vector<std::vector<size_t>> groups;

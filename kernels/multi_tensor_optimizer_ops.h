@@ -19,11 +19,10 @@ NIMBUS_API void adam_step_many_(const std::vector<Tensor>& params, const std::ve
                                 const std::vector<Tensor>& exp_avgs, const std::vector<Tensor>& exp_avg_sqs,
                                 const functors::AdamHyper& hyper);
 
-// The switch of the CUDA multi-tensor kernels: off unless NIMBUS_CUDA_MULTI_TENSOR_OPTIMIZER=1 is
-// in the environment at first use. While off, the ops above run the per-tensor kernel for each
-// CUDA parameter. The CPU always takes its multi-tensor entry (a loop over the per-tensor one).
-NIMBUS_API bool multi_tensor_optimizer_steps_enabled();
-NIMBUS_API void set_multi_tensor_optimizer_steps(bool enabled);
+// On CUDA the multi-tensor kernels run only while multi_tensor_optimizer_switch() is on
+// (kernels/kernel_switch.h; NIMBUS_CUDA_MULTI_TENSOR_OPTIMIZER=1); while off, the ops above run the
+// per-tensor kernel for each CUDA parameter. The CPU always takes its multi-tensor entry (a loop
+// over the per-tensor one).
 
 // The indices of `tensors` grouped by (device, dtype): groups in order of first appearance,
 // indices ascending within a group.

@@ -41,7 +41,7 @@
 // Linking: libcublasLt is linked like libcublas (Note in gemm.cu): libcublas already depends on
 // it and ships beside it, so the module needs no library it did not need before.
 //
-// Off by default (NIMBUS_CUDA_LT_EPILOGUE=1 turns it on, kernels/cublaslt_epilogue_switch.h): a
+// Off by default (NIMBUS_CUDA_LT_EPILOGUE=1 turns it on, kernels/kernel_switch.h): a
 // kernel path stays off until its parity test has passed on a GPU (docs/GPU.md); the test is
 // tests/gpu/cublaslt_gemm_parity_test.cpp.
 #include <cublasLt.h>

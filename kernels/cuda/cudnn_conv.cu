@@ -31,7 +31,7 @@
 // combinations, and sizes beyond int do not fit its descriptors (cudnn_conv_geometry.h). An error
 // while cuDNN executes is a real failure and throws with cudnnGetErrorString's text.
 //
-// Off by default (NIMBUS_CUDA_CUDNN=1 turns it on, kernels/cudnn_convolution_switch.h): the
+// Off by default (NIMBUS_CUDA_CUDNN=1 turns it on, kernels/kernel_switch.h): the
 // project's rule for kernels that have not passed their parity test on a real GPU. Its test,
 // tests/gpu/cudnn_conv_parity_test.cpp, compares it with the CPU and checks that cuDNN, not the
 // fallback, produced the results; docs/GPU.md lists it.
@@ -47,7 +47,8 @@
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/cudnn_conv_geometry.h"
 #include "kernels/cuda/cudnn_library.h"
-#include "kernels/cudnn_convolution_switch.h"
+#include "kernels/cudnn_availability.h"
+#include "kernels/kernel_switch.h"
 
 namespace nimbus::cuda {
 
@@ -195,7 +196,7 @@ struct Scaling {
 
 // Everything before the call proper: the library, types, geometry, handle and descriptors; then
 // `run` (which chooses the algorithm and executes). False where any step declines. Counted for
-// cudnn_convolution_counts() either way.
+// cudnn_convolution_switch().counts() either way.
 template <typename Run>
 bool run_on_cudnn(DType dt, Device device, const ConvShape& g, Run&& run) {
   const bool ran = [&] {
@@ -210,7 +211,7 @@ bool run_on_cudnn(DType dt, Device device, const ConvShape& g, Run&& run) {
     if (!d.describe(*geo, *types)) return false;
     return run(*lib, handle, d, *types);
   }();
-  count_cudnn_convolution(ran);
+  cudnn_convolution_switch().count(ran);
   return ran;
 }
 
@@ -300,7 +301,7 @@ namespace {
 
 bool not_built() {
   set_cudnn_unavailable_reason("this build has no cuDNN path (cudnn.h was not found when it was configured)");
-  count_cudnn_convolution(false);
+  cudnn_convolution_switch().count(false);
   return false;
 }
 

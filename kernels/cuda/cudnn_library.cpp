@@ -16,7 +16,7 @@
 #include <string>
 #include <type_traits>
 
-#include "kernels/cudnn_convolution_switch.h"
+#include "kernels/cudnn_availability.h"
 
 namespace nimbus::cuda {
 

@@ -38,7 +38,7 @@ struct CudnnLibrary {
 };
 
 // The table, loaded once per process; nullptr when cuDNN cannot be loaded, with the reason
-// recorded for cudnn_unavailable_reason() (kernels/cudnn_convolution_switch.h).
+// recorded for cudnn_unavailable_reason() (kernels/cudnn_availability.h).
 const CudnnLibrary* cudnn_library();
 
 }  // namespace nimbus::cuda

@@ -25,7 +25,7 @@
 #include <array>
 #include <optional>
 
-#include "kernels/cublaslt_epilogue_switch.h"
+#include "kernels/kernel_switch.h"
 #include "kernels/cuda/cublas_gemm.h"
 #include "kernels/cuda/cublaslt_gemm.h"
 #include "kernels/cuda/cuda_kernels.h"
@@ -49,9 +49,9 @@ int to_int(int64_t v, const char* what) {
 void cublas_batched(const Tensor& out, const Tensor& a_in, const Tensor& w_in, bool accumulate) {
   const Tensor a = blas_ready(a_in), w = blas_ready(w_in);
   // Behind its switch until its parity test has passed on a GPU (Note [cuBLASLt epilogues]).
-  if (cublaslt_epilogue_enabled()) {
+  if (cublaslt_gemm_switch().enabled()) {
     const bool ran_on_lt = cublaslt_gemm(out, a, w, accumulate);
-    count_cublaslt_gemm(ran_on_lt);
+    cublaslt_gemm_switch().count(ran_on_lt);
     if (ran_on_lt) return;
   }
   const int64_t batches = out.size(0), m = out.size(1), n = out.size(2), k = a.size(2);

@@ -2,7 +2,7 @@
 // kernels/cuda/cublaslt_gemm.cu) against the CPU: linear with and without bias and batched matmul
 // over odd sizes (1, 7, 33, 257), plain and transposed operands and a view that starts one element
 // into its storage, in f32, f16 and bf16. Each dtype also checks that cuBLASLt, not the cuBLAS
-// fallback, computed results (cublaslt_gemm_counts), since a fallback would pass the comparison
+// fallback, computed results (cublaslt_gemm_switch().counts()), since a fallback would pass the comparison
 // without testing cuBLASLt; f64 must fall back. Skipped without a CUDA device.
 //
 // Tolerances scale with sqrt(K) as in ops_parity_test.cpp's matmul: f32 (TF32 off unless
@@ -18,22 +18,10 @@
 #include <vector>
 
 #include "gpu/parity_harness.h"
-#include "kernels/cublaslt_epilogue_switch.h"
+#include "kernels/kernel_switch.h"
 
 namespace nimbus::gpu_parity {
 namespace {
-
-// Turns the cuBLASLt path on (or off) for a scope, then restores the setting.
-class LtSwitch {
- public:
-  explicit LtSwitch(bool on) : was_(cublaslt_epilogue_enabled()) { set_cublaslt_epilogue(on); }
-  ~LtSwitch() { set_cublaslt_epilogue(was_); }
-  LtSwitch(const LtSwitch&) = delete;
-  LtSwitch& operator=(const LtSwitch&) = delete;
-
- private:
-  bool was_;
-};
 
 Tol gemm_tolerance(DType dt, int64_t k) {
   const double root = std::sqrt(static_cast<double>(std::max<int64_t>(k, 1)));
@@ -65,9 +53,9 @@ Input x_input(int64_t m, int64_t k, DType dt, int layout, Generator& gen) {
 const char* x_layout_name(int layout) { return layout == 0 ? "dense" : (layout == 1 ? "transposed" : "offset"); }
 
 void linear_matches_cpu(DType dt) {
-  const LtSwitch on(true);
+  const ScopedKernelSwitch on(cublaslt_gemm_switch(), true);
   Generator gen(61);
-  const CublasLtGemmCounts before = cublaslt_gemm_counts();
+  const KernelSwitch::Counts before = cublaslt_gemm_switch().counts();
   for (int64_t m : odd_sizes())
     for (int64_t k : odd_sizes())
       for (int64_t n : odd_sizes())
@@ -84,16 +72,16 @@ void linear_matches_cpu(DType dt) {
             const std::string what = linear_str(m, k, n, with_bias, x_layout_name(layout));
             expect_close(cpu, gpu_out, gemm_tolerance(dt, k + 1), describe("cublaslt linear", dt, {m, k}, what));
           }
-  const CublasLtGemmCounts after = cublaslt_gemm_counts();
-  EXPECT_GT(after.lt_calls, before.lt_calls) << "no linear ran on cuBLASLt for " << dtype_name(dt);
-  std::cout << "[ cublaslt ] linear " << dtype_name(dt) << ": " << after.lt_calls - before.lt_calls
-            << " on cuBLASLt, " << after.fallbacks - before.fallbacks << " fell back\n";
+  const KernelSwitch::Counts after = cublaslt_gemm_switch().counts();
+  EXPECT_GT(after.ran, before.ran) << "no linear ran on cuBLASLt for " << dtype_name(dt);
+  std::cout << "[ cublaslt ] linear " << dtype_name(dt) << ": " << after.ran - before.ran
+            << " on cuBLASLt, " << after.fell_back - before.fell_back << " fell back\n";
 }
 
 void batched_matmul_matches_cpu(DType dt) {
-  const LtSwitch on(true);
+  const ScopedKernelSwitch on(cublaslt_gemm_switch(), true);
   Generator gen(62);
-  const CublasLtGemmCounts before = cublaslt_gemm_counts();
+  const KernelSwitch::Counts before = cublaslt_gemm_switch().counts();
   struct Dims {
     Shape a, b;
   };
@@ -112,10 +100,10 @@ void batched_matmul_matches_cpu(DType dt) {
       what.append(" b ").append(layout_name(lb));
       expect_close(cpu, gpu_out, gemm_tolerance(dt, c.a.back()), describe("cublaslt matmul", dt, c.a, what));
     }
-  const CublasLtGemmCounts after = cublaslt_gemm_counts();
-  EXPECT_GT(after.lt_calls, before.lt_calls) << "no batched matmul ran on cuBLASLt for " << dtype_name(dt);
-  std::cout << "[ cublaslt ] batched matmul " << dtype_name(dt) << ": " << after.lt_calls - before.lt_calls
-            << " on cuBLASLt, " << after.fallbacks - before.fallbacks << " fell back\n";
+  const KernelSwitch::Counts after = cublaslt_gemm_switch().counts();
+  EXPECT_GT(after.ran, before.ran) << "no batched matmul ran on cuBLASLt for " << dtype_name(dt);
+  std::cout << "[ cublaslt ] batched matmul " << dtype_name(dt) << ": " << after.ran - before.ran
+            << " on cuBLASLt, " << after.fell_back - before.fell_back << " fell back\n";
 }
 
 TEST(CublasLtGemmParity, LinearF32) {
@@ -146,33 +134,33 @@ TEST(CublasLtGemmParity, BatchedMatmulBF16) {
 // f64 is not the Lt path's: with the switch on it falls back to cuBLAS, counted, and still matches.
 TEST(CublasLtGemmParity, F64FallsBackToCublas) {
   NIMBUS_REQUIRE_GPU();
-  const LtSwitch on(true);
+  const ScopedKernelSwitch on(cublaslt_gemm_switch(), true);
   Generator gen(63);
-  const CublasLtGemmCounts before = cublaslt_gemm_counts();
+  const KernelSwitch::Counts before = cublaslt_gemm_switch().counts();
   const Tensor x = random_tensor({33, 7}, DType::f64, Dist::normal, gen);
   const Tensor w = random_tensor({5, 7}, DType::f64, Dist::normal, gen);
   const Tensor b = random_tensor({5}, DType::f64, Dist::normal, gen);
   expect_close(linear(x, w, b), linear(x.to(gpu()), w.to(gpu()), b.to(gpu())), gemm_tolerance(DType::f64, 8),
                "f64 linear with the switch on");
-  const CublasLtGemmCounts after = cublaslt_gemm_counts();
-  EXPECT_EQ(after.lt_calls, before.lt_calls);
-  EXPECT_GT(after.fallbacks, before.fallbacks);
+  const KernelSwitch::Counts after = cublaslt_gemm_switch().counts();
+  EXPECT_EQ(after.ran, before.ran);
+  EXPECT_GT(after.fell_back, before.fell_back);
 }
 
 // Switched off, the cuBLAS path runs and cuBLASLt is not even asked.
 TEST(CublasLtGemmParity, SwitchOffLeavesCublasLtUnused) {
   NIMBUS_REQUIRE_GPU();
-  const LtSwitch off(false);
+  const ScopedKernelSwitch off(cublaslt_gemm_switch(), false);
   Generator gen(64);
-  const CublasLtGemmCounts before = cublaslt_gemm_counts();
+  const KernelSwitch::Counts before = cublaslt_gemm_switch().counts();
   const Tensor x = random_tensor({7, 33}, DType::f32, Dist::normal, gen);
   const Tensor w = random_tensor({5, 33}, DType::f32, Dist::normal, gen);
   const Tensor b = random_tensor({5}, DType::f32, Dist::normal, gen);
   expect_close(linear(x, w, b), linear(x.to(gpu()), w.to(gpu()), b.to(gpu())), gemm_tolerance(DType::f32, 34),
                "linear with the switch off");
-  const CublasLtGemmCounts after = cublaslt_gemm_counts();
-  EXPECT_EQ(after.lt_calls, before.lt_calls);
-  EXPECT_EQ(after.fallbacks, before.fallbacks);
+  const KernelSwitch::Counts after = cublaslt_gemm_switch().counts();
+  EXPECT_EQ(after.ran, before.ran);
+  EXPECT_EQ(after.fell_back, before.fell_back);
 }
 
 }  // namespace

@@ -13,25 +13,12 @@
 #include "frontend/optim/optimizer.h"
 #endif
 #include "kernels/multi_tensor_chunks.h"
+#include "kernels/kernel_switch.h"
 #include "kernels/multi_tensor_optimizer_ops.h"
 #include "kernels/optimizer_ops.h"
 
 namespace nimbus::gpu_parity {
 namespace {
-
-// Turns the multi-tensor path on for a scope, then restores the setting.
-class MultiTensorSwitch {
- public:
-  explicit MultiTensorSwitch(bool on) : was_(multi_tensor_optimizer_steps_enabled()) {
-    set_multi_tensor_optimizer_steps(on);
-  }
-  ~MultiTensorSwitch() { set_multi_tensor_optimizer_steps(was_); }
-  MultiTensorSwitch(const MultiTensorSwitch&) = delete;
-  MultiTensorSwitch& operator=(const MultiTensorSwitch&) = delete;
-
- private:
-  bool was_;
-};
 
 std::vector<int64_t> sizes() {
   std::vector<int64_t> s = {1, 3, 1000, 65537, 300000, 0, 65536, 7, 131073, 2};
@@ -100,7 +87,7 @@ TEST_P(MultiTensorOptimizerParity, AdamMatchesPerTensorKernelsExactly) {
       h.step = s + 1;
       const std::vector<Tensor>& g = grads[static_cast<size_t>(s)];
       for (size_t i = 0; i < p1.size(); ++i) adam_step_(p1[i], g[i], m1[i], v1[i], h);
-      const MultiTensorSwitch on(true);
+      const ScopedKernelSwitch on(multi_tensor_optimizer_switch(), true);
       adam_step_many_(p2, g, m2, v2, h);
     }
     std::string what = mode == 2 ? "adamw" : "adam";
@@ -141,7 +128,7 @@ TEST_P(MultiTensorOptimizerParity, SgdMatchesPerTensorKernelsExactly) {
       h.first_step = s == 0;
       const std::vector<Tensor>& g = grads[static_cast<size_t>(s)];
       for (size_t i = 0; i < p1.size(); ++i) sgd_step_(p1[i], g[i], momentum ? b1[i] : Tensor(), h);
-      const MultiTensorSwitch on(true);
+      const ScopedKernelSwitch on(multi_tensor_optimizer_switch(), true);
       sgd_step_many_(p2, g, momentum ? b2 : std::vector<Tensor>(), h);
     }
     std::string what = "sgd momentum ";
@@ -177,7 +164,7 @@ TEST(MultiTensorOptimizerParityMixed, MixedDtypesInOneCallMatchPerTensorKernels)
   h.decoupled = true;
   for (size_t i = 0; i < p1.size(); ++i) adam_step_(p1[i], g[i], m1[i], v1[i], h);
   {
-    const MultiTensorSwitch on(true);
+    const ScopedKernelSwitch on(multi_tensor_optimizer_switch(), true);
     adam_step_many_(p2, g, m2, v2, h);
   }
   expect_identical(p1, p2, "mixed adamw param");
@@ -220,11 +207,11 @@ TEST(MultiTensorOptimizerParityOptimizers, AdamWAndSgdStepsMatchWithTheSwitchOnA
   optim::SGD sgd_off(off_sgd, sgd_options), sgd_on(on_sgd, sgd_options);
   for (int s = 0; s < 3; ++s) {
     {
-      const MultiTensorSwitch off(false);
+      const ScopedKernelSwitch off(multi_tensor_optimizer_switch(), false);
       adamw_off.step();
       sgd_off.step();
     }
-    const MultiTensorSwitch on(true);
+    const ScopedKernelSwitch on(multi_tensor_optimizer_switch(), true);
     adamw_on.step();
     sgd_on.step();
   }

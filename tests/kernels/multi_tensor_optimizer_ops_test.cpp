@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/kernel_switch.h"
 #include "kernels/multi_tensor_optimizer_ops.h"
 #include "kernels/optimizer_ops.h"
 #include "reference.h"
@@ -148,14 +149,14 @@ TEST(AdamStepMany, ChecksNameTheParameter) {
 
 TEST(MultiTensorOptimizerSwitch, OffByDefaultAndSettable) {
   const char* env = std::getenv("NIMBUS_CUDA_MULTI_TENSOR_OPTIMIZER");
-  const bool was = multi_tensor_optimizer_steps_enabled();
+  const bool was = multi_tensor_optimizer_switch().enabled();
   // Read once, at first use: on only when the variable is 1.
   EXPECT_EQ(was, env != nullptr && env[0] == '1');
-  set_multi_tensor_optimizer_steps(true);
-  EXPECT_TRUE(multi_tensor_optimizer_steps_enabled());
-  set_multi_tensor_optimizer_steps(false);
-  EXPECT_FALSE(multi_tensor_optimizer_steps_enabled());
-  set_multi_tensor_optimizer_steps(was);
+  multi_tensor_optimizer_switch().set(true);
+  EXPECT_TRUE(multi_tensor_optimizer_switch().enabled());
+  multi_tensor_optimizer_switch().set(false);
+  EXPECT_FALSE(multi_tensor_optimizer_switch().enabled());
+  multi_tensor_optimizer_switch().set(was);
 }
 
 TEST(MultiTensorOptimizerGroups, GroupsByDeviceAndDtypeInFirstSeenOrder) {
