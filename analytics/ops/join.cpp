@@ -7,7 +7,6 @@
 #include "analytics/ops/device_dispatch.h"
 #include "analytics/ops/group_index.h"
 #include "analytics/ops/join_int_keys.h"
-#include "analytics/ops/join_take.h"
 #include "analytics/ops/ops_parallel.h"
 #include "analytics/ops/take.h"
 
@@ -248,17 +247,12 @@ JoinRows join_rows(const Table& left, const Table& right, const std::vector<std:
 Table join(const Table& left, const Table& right, const std::vector<std::string>& left_keys,
            const std::vector<std::string>& right_keys, JoinKind kind, const JoinOptions& options) {
   const JoinRows rows = join_rows(left, right, left_keys, right_keys, kind, options);
-  const bool on_device = !join_device(left, right).is_cpu();
-  // Note [Join output gather]; only the outer side of an outer join gets NULL rows. On a device,
-  // take's device path (Note [Joins on a device]).
-  const bool null_left_rows = kind == JoinKind::right || kind == JoinKind::full;
-  const bool null_right_rows = kind == JoinKind::left || kind == JoinKind::full;
+  // take() gathers on the tables' device (Note [Joins on a device]); strings as Note [String
+  // gather] in take.cpp says.
   const ExecOptions exec{options.threads};
-  Table left_part = on_device ? take(left, rows.left, exec)
-                              : detail::take_join_rows(left, rows.left, null_left_rows, options.threads);
+  Table left_part = take(left, rows.left, exec);
   if (kind == JoinKind::semi || kind == JoinKind::anti) return left_part;
-  Table right_part = on_device ? take(right, rows.right, exec)
-                               : detail::take_join_rows(right, rows.right, null_right_rows, options.threads);
+  Table right_part = take(right, rows.right, exec);
 
   std::vector<std::string> names = left_part.names();
   std::vector<Column> columns = left_part.columns();

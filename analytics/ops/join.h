@@ -21,7 +21,7 @@
 // [Integer key joins] in join_int_keys.h). The right rows of each key are then laid out
 // contiguously in right order (unless each key has one right row, Note [Unique build keys] in
 // join.cpp), and the output is written in the order above from per-chunk counts, so it does not
-// depend on the thread count. The output columns are gathered as in join_take.h.
+// depend on the thread count. The output columns are gathered by take() (Note [String gather] in take.cpp).
 #include <cstdint>
 #include <string>
 #include <vector>

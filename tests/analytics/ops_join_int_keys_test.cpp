@@ -1,9 +1,8 @@
-// The integer key path of joins (Note [Integer key joins], Note [Unique build keys]) and the join's
-// output gather (Note [Join output gather]): on random tables they give exactly what the generic
-// path gives for the same keys as float64 (which takes the generic path), for every join kind,
-// either build side, unique and repeated keys, NULL keys, int32 against int64, sizes that split
-// the table into several partitions, a partition that fills up, and 1 to 3 threads; the output
-// columns equal take()'s.
+// The integer key path of joins (Note [Integer key joins], Note [Unique build keys]): on random
+// tables it gives exactly what the generic path gives for the same keys as float64 (which takes
+// the generic path), for every join kind, either build side, unique and repeated keys, NULL keys,
+// int32 against int64, sizes that split the table into several partitions, a partition that fills
+// up, and 1 to 3 threads; the output columns equal take()'s.
 #include <gtest/gtest.h>
 
 #include <limits>

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <numeric>
+#include <random>
 
 #include "analytics/ops/filter.h"
 #include "analytics/ops/take.h"
@@ -59,6 +60,38 @@ TEST(OpsTake, LongInputsMatchRowByRowAndDoNotDependOnThreads) {
     for (size_t i = 0; i < indices.size(); i += 997) {
       const std::string expected = indices[i] == kNullRow ? "null" : table.column(c).value_text(indices[i]);
       ASSERT_EQ(one.column(c).value_text(static_cast<int64_t>(i)), expected) << table.names()[c] << " " << i;
+    }
+  }
+}
+
+// Note [String gather]: every row of a string gather, with strings shorter and longer than the
+// 16-byte copy, empty ones, nulls, NULL rows, a sliced source and a short last string at the very
+// end of the characters (where a 16-byte load would overrun), over several blocks of rows.
+TEST(OpsTake, StringGatherMatchesRowByRow) {
+  std::mt19937 random(5);
+  ColumnBuilder builder(DataType::string);
+  const int64_t length = 50000;
+  for (int64_t r = 0; r < length; ++r) {
+    if (random() % 17 == 0) {
+      builder.append_null();
+      continue;
+    }
+    std::string text(static_cast<size_t>(random() % 41), 'a');
+    for (char& c : text) c = static_cast<char>('a' + random() % 26);
+    builder.append_string(text);
+  }
+  builder.append_string("end");  // the last characters of the buffer
+  const Column column = builder.finish().slice(3, length - 2);
+  std::vector<int64_t> indices;
+  for (int64_t i = 0; i < 3 * column.length(); ++i)
+    indices.push_back(random() % 29 == 0 ? kNullRow : static_cast<int64_t>(random() % column.length()));
+  indices.push_back(column.length() - 1);
+  for (int threads : {1, 2, 3}) {
+    const Column taken = take(column, indices, {.threads = threads});
+    ASSERT_EQ(taken.length(), static_cast<int64_t>(indices.size()));
+    for (size_t i = 0; i < indices.size(); ++i) {
+      const std::string expected = indices[i] == kNullRow ? "null" : column.value_text(indices[i]);
+      ASSERT_EQ(taken.value_text(static_cast<int64_t>(i)), expected) << "row " << i << ", " << threads << " threads";
     }
   }
 }
