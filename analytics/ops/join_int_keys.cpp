@@ -4,6 +4,7 @@
 #include <bit>
 #include <memory>
 
+#include "analytics/ops/hash_mix.h"
 #include "analytics/ops/ops_parallel.h"
 
 namespace nimbus::analytics::detail {
@@ -14,16 +15,8 @@ constexpr int kPartitionSlotBits = 16;  // at most 65536 slots (1 MiB) a partiti
 constexpr int64_t kLookupGrain = 32768;
 constexpr int64_t kAhead = 16;  // rows between prefetching a home slot and using it; a power of two
 
-// MurmurHash3's 64-bit finalizer: every key bit reaches the top bits a home slot is taken from, so
-// runs of consecutive keys spread over the whole table.
-uint64_t hash_key(int64_t key) {
-  auto x = static_cast<uint64_t>(key);
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  return x ^ (x >> 33);
-}
+// Every key bit reaches the top bits a home slot is taken from (mix64).
+uint64_t hash_key(int64_t key) { return mix64(static_cast<uint64_t>(key)); }
 
 // A key column's values as int64, widened from int32 when needed.
 class IntKeys {

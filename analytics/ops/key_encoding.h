@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "analytics/column.h"
+#include "analytics/ops/hash_mix.h"
 
 namespace nimbus::analytics::detail {
 
@@ -40,16 +41,9 @@ struct EncodedKeys {
 
 // The hash of a row of words; any width, 0 included.
 inline uint64_t hash_words(const uint64_t* words, int width) {
-  const auto mix = [](uint64_t x) {  // MurmurHash3's 64-bit finalizer
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    return x ^ (x >> 33);
-  };
   uint64_t hash = 0x9e3779b97f4a7c15ULL;
-  for (int w = 0; w < width; ++w) hash = mix(hash ^ words[w]) + 0x9e3779b97f4a7c15ULL;
-  return mix(hash);
+  for (int w = 0; w < width; ++w) hash = mix64(hash ^ words[w]) + 0x9e3779b97f4a7c15ULL;
+  return mix64(hash);
 }
 
 // Whether columns of types a and b can be compared as keys (same type, or both integers, or both

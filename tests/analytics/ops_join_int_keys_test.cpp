@@ -10,6 +10,7 @@
 #include <random>
 
 #include "analytics/column_builder.h"
+#include "analytics/ops/hash_mix.h"
 #include "analytics/ops/join.h"
 #include "analytics/ops/take.h"
 #include "ops_test_tables.h"
@@ -151,14 +152,6 @@ TEST(OpsJoinIntKeys, LargeTablesSpanSeveralPartitions) {
   EXPECT_EQ(fast.right, generic.right);
 }
 
-// MurmurHash3's 64-bit finalizer, the hash of join_int_keys.cpp.
-uint64_t fmix64(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  return x ^ (x >> 33);
-}
 
 TEST(OpsJoinIntKeys, AFullPartitionFallsBackToTheGenericPath) {
   // 70000 build keys make a table of 2^17 slots in two partitions, one per top hash bit. Keys
@@ -166,7 +159,7 @@ TEST(OpsJoinIntKeys, AFullPartitionFallsBackToTheGenericPath) {
   // gives up the table and takes the generic path, with the same answer.
   std::vector<std::optional<int64_t>> crowded;
   for (int64_t key = 0; crowded.size() < 70000; ++key) {
-    if ((fmix64(static_cast<uint64_t>(key)) >> 63) == 0) crowded.push_back(key);
+    if ((detail::mix64(static_cast<uint64_t>(key)) >> 63) == 0) crowded.push_back(key);  // join_int_keys.cpp's hash
   }
   std::vector<std::optional<int64_t>> probes;
   for (int64_t i = 0; i < 80000; ++i) probes.push_back(i % 7 == 0 ? std::nullopt : std::optional<int64_t>(i * 3 % 150000));
