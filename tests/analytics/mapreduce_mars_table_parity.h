@@ -99,6 +99,22 @@ inline Table histogram_with(const Table& table, const std::string& column, int64
   return histogram(table, column, buckets, MapReduceOptions{}, e);
 }
 
+// Every column's histogram for each bucket count: Mars on `device`, with each run of kSweep, equal
+// cell for cell to the `reference` engine's.
+inline void expect_histograms_match(const Table& t, const std::vector<int64_t>& bucket_counts,
+                                    const TableJobEngine& reference, Device device, const std::string& what) {
+  for (int64_t c = 0; c < t.num_columns(); ++c) {
+    const std::string& column = t.names()[static_cast<size_t>(c)];
+    for (const int64_t buckets : bucket_counts) {
+      const auto expected = cells(histogram_with(t, column, buckets, reference));
+      for (const auto& [chunk, bits] : kSweep)
+        EXPECT_EQ(cells(histogram_with(t, column, buckets, engine(Strategy::mars, device, chunk, bits))), expected)
+            << what << ": column " << column << ", " << buckets << " buckets, chunk " << chunk << ", " << bits
+            << " hash bits";
+    }
+  }
+}
+
 inline KMeansResult k_means_with(const Table& table, int64_t dims, int64_t k, uint64_t seed, const TableJobEngine& e) {
   KMeansOptions options;
   options.k = k;

@@ -33,17 +33,8 @@ using mars_table_parity::kSweep;
 
 void expect_histograms_same_as_phoenix(const Table& t, const std::vector<int64_t>& bucket_counts,
                                        const std::string& what) {
-  for (int64_t c = 0; c < t.num_columns(); ++c) {
-    const std::string& column = t.names()[static_cast<size_t>(c)];
-    for (const int64_t buckets : bucket_counts) {
-      const auto expected = cells(histogram(t, column, buckets));
-      for (const auto& [chunk, bits] : kSweep)
-        EXPECT_EQ(cells(histogram_with(t, column, buckets, engine(Strategy::mars, Device::cpu(), chunk, bits))),
-                  expected)
-            << what << ": column " << column << ", " << buckets << " buckets, chunk " << chunk << ", " << bits
-            << " hash bits";
-    }
-  }
+  mars_table_parity::expect_histograms_match(t, bucket_counts, engine(Strategy::phoenix, Device::cpu()), Device::cpu(),
+                                             what);
 }
 
 TEST(MapReduceMarsTable, HistogramOfRandomColumnsMatchesPhoenix) {

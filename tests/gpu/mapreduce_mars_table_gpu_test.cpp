@@ -36,16 +36,7 @@ TableJobEngine host_engine() {
 
 void expect_histograms_same_as_host(const Table& t, const std::vector<int64_t>& bucket_counts,
                                     const std::string& what) {
-  for (int64_t c = 0; c < t.num_columns(); ++c) {
-    const std::string& column = t.names()[static_cast<size_t>(c)];
-    for (const int64_t buckets : bucket_counts) {
-      const auto expected = cells(histogram_with(t, column, buckets, host_engine()));
-      for (const auto& [chunk, bits] : kSweep)
-        EXPECT_EQ(cells(histogram_with(t, column, buckets, engine(Strategy::mars, gpu(), chunk, bits))), expected)
-            << what << ": column " << column << ", " << buckets << " buckets, chunk " << chunk << ", " << bits
-            << " hash bits";
-    }
-  }
+  mars_table_parity::expect_histograms_match(t, bucket_counts, host_engine(), gpu(), what);
 }
 
 TEST(MapReduceMarsTableGpu, HistogramsMatchTheHost) {
