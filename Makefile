@@ -20,7 +20,7 @@ export PATH := $(PATH):$(CUDA_HOME)/bin
 DEB_PACKAGES := build-essential cmake pkg-config \
   libopenblas-openmp-dev libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev \
   nlohmann-json3-dev libcli11-dev zlib1g-dev libyaml-cpp-dev libpg-query-dev \
-  libcpp-httplib-dev libsimdjson-dev
+  libsimdjson-dev
 
 .PHONY: deps build test demo bench install clean parity-fixtures
 

@@ -88,8 +88,10 @@ std::vector<float> Batcher::enqueue(std::shared_ptr<Job> job) {
     job->enqueued = std::chrono::steady_clock::now();
     if (const int instance = claim_idle_instance(rows); instance >= 0) {
       lock.unlock();
-      run_on_caller(std::move(job), instance);
-      return result.get();
+      job->on_caller = true;
+      run_on_caller(job, instance);
+      if (job->error) std::rethrow_exception(job->error);
+      return std::move(job->output);
     }
     queued_rows_ += rows;
     queue_.push_back(job);
@@ -227,13 +229,18 @@ void Batcher::execute(std::vector<std::shared_ptr<Job>>& batch, int instance) {
     auto next = outputs.begin();
     for (const auto& job : batch) {
       const auto end = next + job->rows * output_width;
-      job->result.set_value(std::vector<float>(next, end));
-      next = end;
+      std::vector<float> answer = batch.size() == 1 ? std::move(outputs) : std::vector<float>(next, end);
+      if (job->on_caller) job->output = std::move(answer);
+      else job->result.set_value(std::move(answer));
+      if (batch.size() > 1) next = end;
     }
   } catch (const std::exception& e) {
     threads = ComputeBudget::Lease();
     const auto error = std::make_exception_ptr(HttpError(500, std::string("running ").append(name_).append(" failed: ").append(e.what())));
-    for (const auto& job : batch) job->result.set_exception(error);
+    for (const auto& job : batch) {
+      if (job->on_caller) job->error = error;
+      else job->result.set_exception(error);
+    }
   }
 }
 

@@ -121,7 +121,13 @@ class NIMBUS_API Batcher {
     int64_t rows = 0;
     int64_t width = 0;            // values (or ids) per row: jobs batch together only when equal
     std::chrono::steady_clock::time_point enqueued;
+    // Where the answer goes: `result` for a job that waited in the queue; for one run on its
+    // caller's thread, `output` or `error`, read back without the promise's synchronisation (a
+    // futex system call per request in glibc's std::call_once).
+    bool on_caller = false;
     std::promise<std::vector<float>> result;
+    std::vector<float> output;
+    std::exception_ptr error;
   };
 
   std::vector<float> enqueue(std::shared_ptr<Job> job);

@@ -2,7 +2,7 @@
 # `make gpu-bundle`: everything the GPU checks need on a GPU host that is offline and lacks our
 # Debian packages, in one folder to copy there: the built `nimbus` tool and `gpu_tests`, the
 # nimbus libraries (the CUDA module included), and the non-NVIDIA shared libraries they load
-# (yaml-cpp, libpg_query, simdjson, cpp-httplib, OpenSSL, zlib, libgomp). Left out on purpose:
+# (yaml-cpp, libpg_query, simdjson, zlib, libgomp). Left out on purpose:
 #  - the C library family (glibc, libstdc++, libgcc_s): every host has them, and a newer one serves;
 #  - cuBLAS and the CUDA runtime: they come from the host's toolkit or its Python `nvidia`
 #    packages (tools/gpu/check.py finds them), and they are hundreds of megabytes;
