@@ -1,7 +1,9 @@
 #pragma once
 // What a correlated subquery tells the query around it (Note [Decorrelated subqueries] in
 // decorrelate.h): the enclosing query's side of each correlated equality, and its rows computed
-// once for all outer rows, each tagged with the values of the subquery's own side.
+// once for all outer rows, each tagged with the values of the subquery's own side; or, when it has
+// other correlated conditions, that it must run again over the domain of the outer values (Note
+// [Dependent joins] in dependent_join.h).
 #include <string>
 #include <vector>
 
@@ -12,38 +14,41 @@
 
 namespace nimbus::analytics::sql {
 
-// The key columns a correlated subquery appends to its output after its own columns.
+// The key columns a correlated subquery appends to its output after its own columns. Over a
+// correlation domain there is one: the domain row a subquery row belongs to.
 inline std::string correlation_key_name(size_t i) { return "__corr" + std::to_string(i); }
-// The subquery's columns a residual condition reads, appended to its output after the keys.
-inline std::string residual_input_name(const std::string& column) { return "__in_" + column; }
-// The enclosing query's column i a residual condition reads, in the pairs it is evaluated over.
-inline std::string residual_outer_name(size_t i) { return "__out" + std::to_string(i); }
+// The domain's column for the enclosing side of equality i (Correlation::outer_keys[i]).
+inline std::string domain_key_name(size_t i) { return "__dkey" + std::to_string(i); }
 
-// A column of the enclosing query named in a residual condition.
+// A column of the enclosing query named in a correlated condition other than an equality.
 struct OuterColumn {
   std::vector<std::string> fields;
   int location = -1;
+  std::string name;  // its column in the correlation domain
 };
 
 struct Correlation {
   // Set by the enclosing query before it runs the subquery.
   const Relation* outer = nullptr;  // the scope whose columns the subquery may name
   bool for_exists = false;          // EXISTS: a LIMIT of one row or more changes nothing
+  // The distinct values of the outer side (Note [Dependent joins]): columns domain_key_name(i),
+  // outer_columns[i].name and the row's number correlation_key_name(0). Set for the second run
+  // of a subquery whose first run asked for it (needs_domain).
+  const Table* domain = nullptr;
 
-  // Filled by the subquery's executor. Empty outer_keys: the subquery named no outer column.
+  // Filled by the subquery's executor. Both empty: the subquery named no outer column.
   std::vector<const Json*> outer_keys;  // the enclosing query's side of each equality, in order
+  // The enclosing query's columns read by its other correlated conditions (q.id <> p.id, OR...).
+  std::vector<OuterColumn> outer_columns;
+  // Other correlated conditions were found while `domain` was unset: the subquery stopped after
+  // reading its WHERE (its rows are empty) and must run again over the domain.
+  bool needs_domain = false;
   // Aggregates without GROUP BY: one row per key, and an outer row whose key has no rows gets
   // the aggregates over no rows (count 0), which empty_group holds (the select list, one row).
   bool implicit_aggregate = false;
   Table empty_group;
-  // Correlated conditions other than the equalities (q.id <> p.id), ANDed: an expression over the
-  // subquery's columns residual_input_name(...) and the enclosing ones residual_outer_name(i)
-  // (outer_columns[i]), tested on the (outer row, subquery row) pairs with equal keys. Null when
-  // there are none; only a subquery without aggregates, DISTINCT or LIMIT may have them.
-  ExprPtr residual;
-  std::vector<OuterColumn> outer_columns;
 
-  bool correlated() const { return !outer_keys.empty(); }
+  bool correlated() const { return !outer_keys.empty() || !outer_columns.empty(); }
 };
 
 }  // namespace nimbus::analytics::sql

@@ -5,10 +5,10 @@
 #include "analytics/column_builder.h"
 #include "analytics/expr/evaluate.h"
 #include "analytics/expr/expr_builders.h"
-#include "analytics/expr/type_rules.h"
 #include "analytics/ops/group_by.h"
 #include "analytics/ops/join.h"
 #include "analytics/ops/take.h"
+#include "analytics/sql/dependent_join.h"
 #include "analytics/sql/quantified.h"
 #include "analytics/sql/sql_error.h"
 #include "analytics/sql/table_columns.h"
@@ -23,25 +23,6 @@ ExprPtr add_answer_column(const ExprContext& c, const Column& column) {
   const std::string name = "__subquery" + std::to_string(rows.num_columns());
   rows = with_column(rows, name, column);
   return expr::col(name);
-}
-
-Column cast_column(const Column& column, DataType type) {
-  if (column.type() == type) return column;
-  return evaluate(expr::cast(expr::col("v"), type), Table({"v"}, {column}));
-}
-
-// Two columns brought to their common type, so a join can compare them.
-void unify_key_types(Column& outer, Column& inner, const ExprContext& c, int location) {
-  if (outer.type() == inner.type()) return;
-  const std::optional<DataType> common = common_type(outer.type(), inner.type());
-  if (!common) {
-    std::string message = "cannot compare ";
-    message.append(data_type_name(outer.type())).append(" with ").append(data_type_name(inner.type()));
-    message.append(" in a correlated subquery's condition");
-    throw SqlError(message, c.sql, location);
-  }
-  outer = cast_column(outer, *common);
-  inner = cast_column(inner, *common);
 }
 
 // The correlation keys: `outer` holds the enclosing side computed over the outer rows, `inner` the
@@ -75,7 +56,7 @@ Keys correlation_keys(const SubqueryRows& sub, const ExprContext& c) {
     const ExprPtr e = translate_expr(*outer_keys[i], c);
     Column outer = at(c, location, [&] { return evaluate(e, *c.rows); });
     Column inner = sub.rows.column(correlation_key_name(i));
-    unify_key_types(outer, inner, c, location);
+    unify_key_types(outer, inner, c.sql, location);
     keys.names.push_back("__key" + std::to_string(i));
     keys.outer.push_back(std::move(outer));
     keys.inner.push_back(std::move(inner));
@@ -102,37 +83,6 @@ Column has_match(const Table& outer, const Table& inner, const std::vector<std::
   return marks(outer.num_rows(), join_rows(outer, inner, keys, keys, JoinKind::semi).left);
 }
 
-// The (outer row, subquery row) pairs with equal keys that also meet the residual conditions
-// (Correlation::residual): an inner join on the keys, filtered.
-JoinRows residual_pairs(const SubqueryRows& sub, const Keys& keys, const ExprContext& c, int location) {
-  const Correlation& correlation = *sub.correlation;
-  const JoinRows pairs = at(c, location, [&] {
-    return join_rows(keys.outer_table(), keys.inner_table(), keys.names, keys.names, JoinKind::inner);
-  });
-  std::vector<std::string> names;
-  std::vector<Column> columns;
-  for (size_t i = 0; i < correlation.outer_columns.size(); ++i) {
-    const OuterColumn& outer = correlation.outer_columns[i];
-    const ExprPtr e = c.column(outer.fields, outer.location);
-    names.push_back(residual_outer_name(i));
-    columns.push_back(take(at(c, outer.location, [&] { return evaluate(e, *c.rows); }), pairs.left));
-  }
-  for (int64_t i = 0; i < sub.rows.num_columns(); ++i) {
-    const std::string& name = sub.rows.names()[static_cast<size_t>(i)];
-    if (name.rfind(residual_input_name(""), 0) != 0) continue;
-    names.push_back(name);
-    columns.push_back(take(sub.rows.column(i), pairs.right));
-  }
-  const std::vector<int64_t> kept =
-      at(c, location, [&] { return evaluate_predicate(correlation.residual, Table(names, columns)); });
-  JoinRows out;
-  for (const int64_t k : kept) {
-    out.left.push_back(pairs.left[static_cast<size_t>(k)]);
-    out.right.push_back(pairs.right[static_cast<size_t>(k)]);
-  }
-  return out;
-}
-
 // Outer rows marked where `outer_rows` names them.
 Column marks(int64_t rows, const std::vector<int64_t>& outer_rows) {
   std::vector<uint8_t> mark(static_cast<size_t>(rows), 0);
@@ -142,23 +92,9 @@ Column marks(int64_t rows, const std::vector<int64_t>& outer_rows) {
   return builder.finish();
 }
 
-// For each outer row, the one subquery row it pairs with, or kNullRow; an error for two.
-std::vector<int64_t> single_match(const JoinRows& pairs, int64_t rows, const ExprContext& c, int location) {
-  std::vector<int64_t> match(static_cast<size_t>(rows), kNullRow);
-  for (size_t k = 0; k < pairs.left.size(); ++k) {
-    int64_t& m = match[static_cast<size_t>(pairs.left[k])];
-    if (m != kNullRow)
-      throw SqlError("more than one row returned by a subquery used as an expression", c.sql, location);
-    m = pairs.right[k];
-  }
-  return match;
-}
-
 // A scalar subquery's value for each outer row (Note [Decorrelated subqueries]).
 Column scalar_per_row(const SubqueryRows& sub, const Keys& keys, const ExprContext& c, int location) {
   const Column value = own_column(sub, c, location);
-  if (sub.correlation->residual)
-    return take(value, single_match(residual_pairs(sub, keys, c, location), c.rows->num_rows(), c, location));
   const Table outer = keys.outer_table();
   const JoinRows pairs =
       at(c, location, [&] { return join_rows(outer, keys.inner_table(), keys.names, keys.names, JoinKind::left); });
@@ -179,8 +115,6 @@ Column scalar_per_row(const SubqueryRows& sub, const Keys& keys, const ExprConte
 
 ExprPtr exists(const SubqueryRows& sub, const Keys& keys, const ExprContext& c, int location) {
   if (sub.correlation->implicit_aggregate) return expr::lit(sub.correlation->empty_group.num_rows() > 0);
-  if (sub.correlation->residual)
-    return add_answer_column(c, marks(c.rows->num_rows(), residual_pairs(sub, keys, c, location).left));
   return add_answer_column(
       c, at(c, location, [&] { return has_match(keys.outer_table(), keys.inner_table(), keys.names); }));
 }
@@ -204,29 +138,13 @@ ExprPtr quantified(const Json& sublink, const SubqueryRows& sub, const Keys& key
     aggregates.push_back({.function = AggregateFunction::min, .input = "__value", .output = "__min"});
     aggregates.push_back({.function = AggregateFunction::max, .input = "__value", .output = "__max"});
   }
-  // The values' summary per group (a key, or an outer row when there are residual conditions) and
-  // each outer row's group.
-  Table per_group;
-  std::vector<int64_t> group_of_row;
-  JoinRows pairs;  // with residual conditions: the matching (outer row, subquery row) pairs
-  if (sub.correlation->residual) {
-    pairs = residual_pairs(sub, keys, c, location);
-    ColumnBuilder row_ids(DataType::int64);
-    for (const int64_t row : pairs.left) row_ids.append_int64(row);
-    per_group = at(c, location, [&] {
-      return group_by(Table({"__row", "__value"}, {row_ids.finish(), take(value, pairs.right)}), {"__row"}, aggregates);
-    });
-    group_of_row.assign(static_cast<size_t>(c.rows->num_rows()), kNullRow);
-    for (int64_t g = 0; g < per_group.num_rows(); ++g)
-      group_of_row[static_cast<size_t>(per_group.column("__row").value<int64_t>(g))] = g;
-  } else {
-    per_group = at(c, location, [&] {
-      return group_by(keys.inner_table({"__value"}, {value}), keys.names, aggregates);
-    });
-    group_of_row = at(c, location, [&] {
-      return join_rows(keys.outer_table(), per_group, keys.names, keys.names, JoinKind::left);
-    }).right;
-  }
+  // The values' summary per key, and each outer row's key's summary.
+  const Table per_group = at(c, location, [&] {
+    return group_by(keys.inner_table({"__value"}, {value}), keys.names, aggregates);
+  });
+  const std::vector<int64_t> group_of_row = at(c, location, [&] {
+    return join_rows(keys.outer_table(), per_group, keys.names, keys.names, JoinKind::left);
+  }).right;
   const auto answer = [&](const std::string& name) {
     return add_answer_column(c, take(per_group.column(name), group_of_row));
   };
@@ -238,17 +156,7 @@ ExprPtr quantified(const Json& sublink, const SubqueryRows& sub, const Keys& key
   } else {
     // x's membership in its key's values: a semi join on (key, x) = (key, value).
     Column x_column = at(c, location, [&] { return evaluate(x, *c.rows); });
-    unify_key_types(x_column, value, c, location);
-    if (sub.correlation->residual) {
-      // Among the matching pairs, those where x equals the value.
-      const Table both({"__x", "__value"}, {take(x_column, pairs.left), take(value, pairs.right)});
-      const std::vector<int64_t> equal =
-          at(c, location, [&] { return evaluate_predicate(expr::eq(expr::col("__x"), expr::col("__value")), both); });
-      std::vector<int64_t> rows;
-      for (const int64_t k : equal) rows.push_back(pairs.left[static_cast<size_t>(k)]);
-      summary.contains = add_answer_column(c, marks(c.rows->num_rows(), rows));
-      return quantified_comparison(op, all, x, summary);
-    }
+    unify_key_types(x_column, value, c.sql, location);
     const Table outer = keys.outer_table({"__value"}, {x_column});
     const Table inner = keys.inner_table({"__value"}, {value});
     std::vector<std::string> on = keys.names;
@@ -267,14 +175,27 @@ ExprPtr translate_correlated_sublink(const Json& sublink, const SubqueryRows& su
     message.append(c.clause);
     throw SqlError(message, c.sql, location);
   }
-  const Keys keys = correlation_keys(sub, c);
   const std::string kind = node_body(sublink).value("subLinkType", "");
-  if (kind == "EXISTS_SUBLINK") return exists(sub, keys, c, location);
-  if (kind == "EXPR_SUBLINK") return add_answer_column(c, scalar_per_row(sub, keys, c, location));
-  if (kind == "ANY_SUBLINK" || kind == "ALL_SUBLINK") return quantified(sublink, sub, keys, c, location);
-  std::string message = "this kind of subquery (";
-  message.append(kind).append(") is not supported");
-  throw SqlError(message, c.sql, location);
+  if (kind != "EXISTS_SUBLINK" && kind != "EXPR_SUBLINK" && kind != "ANY_SUBLINK" && kind != "ALL_SUBLINK") {
+    std::string message = "this kind of subquery (";
+    message.append(kind).append(") is not supported");
+    throw SqlError(message, c.sql, location);
+  }
+  SubqueryRows run = sub;
+  Keys keys;
+  if (sub.correlation->needs_domain) {
+    // Over the distinct outer values, keyed by each one's number (Note [Dependent joins]).
+    const OuterDomain domain = correlation_domain(*sub.correlation, c);
+    run = sub.over_domain(domain.domain);
+    keys.names = {"__key0"};
+    keys.outer = {domain.row_domain};
+    keys.inner = {run.rows.column(correlation_key_name(0))};
+  } else {
+    keys = correlation_keys(sub, c);
+  }
+  if (kind == "EXISTS_SUBLINK") return exists(run, keys, c, location);
+  if (kind == "EXPR_SUBLINK") return add_answer_column(c, scalar_per_row(run, keys, c, location));
+  return quantified(sublink, run, keys, c, location);
 }
 
 }  // namespace nimbus::analytics::sql

@@ -26,14 +26,19 @@
 // row once (Correlation::empty_group) and outer rows whose key has no group take it. An outer NULL
 // key matches nothing (t2.k = NULL is never true), so it gets the empty answer as well.
 //
+// Correlated conditions other than equalities (t2.v > t1.v, t2.s <> t1.s, an OR) need the outer
+// values while the subquery runs: it runs over their distinct values instead, and its rows are
+// keyed by the number of the outer values they belong to, which the outer rows join on just as
+// here (Note [Dependent joins] in dependent_join.h).
+//
 // The answer becomes columns of the table the expression is evaluated over (ExprContext::rows), so
 // a correlated subquery works wherever its expression is evaluated over whole rows: WHERE, the
-// select list, ORDER BY, HAVING and, over grouped rows, with outer keys that are GROUP BY keys.
-// Not supported, each an SqlError at the place in the text: correlated conditions other than
-// equalities ANDed into WHERE (t2.v > t1.v, OR), outer columns elsewhere in the subquery (its
-// select list, GROUP BY, JOIN ON), columns of a query two levels out, LIMIT/OFFSET (except LIMIT in
-// EXISTS), window functions and HAVING without GROUP BY inside it, and correlated subqueries in
-// GROUP BY keys, aggregate arguments and window arguments.
+// select list, ORDER BY, HAVING and, over grouped rows, with outer columns that are GROUP BY keys.
+// Not supported, each an SqlError at the place in the text: outer columns elsewhere than the
+// subquery's WHERE (its select list, GROUP BY, HAVING, JOIN ON), columns of a query two levels
+// out, subqueries inside a correlated condition, LIMIT/OFFSET (except LIMIT in EXISTS), window
+// functions and HAVING without GROUP BY inside it, and correlated subqueries in GROUP BY keys,
+// aggregate arguments and window arguments.
 #include "analytics/sql/expr_translate.h"
 
 namespace nimbus::analytics::sql {

@@ -22,6 +22,9 @@ namespace nimbus::analytics::sql {
 struct SubqueryRows {
   Table rows;
   std::shared_ptr<const Correlation> correlation;
+  // When correlation->needs_domain: the subquery run again over a correlation domain (Note
+  // [Dependent joins] in dependent_join.h).
+  std::function<SubqueryRows(const Table& domain)> over_domain;
 };
 
 struct ExprContext {

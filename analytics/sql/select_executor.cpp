@@ -28,6 +28,7 @@
 #include "analytics/ops/group_by.h"
 #include "analytics/ops/sort.h"
 #include "analytics/ops/take.h"
+#include "analytics/sql/dependent_join.h"
 #include "analytics/sql/expr_translate.h"
 #include "analytics/sql/from_clause.h"
 #include "analytics/sql/identifiers.h"
@@ -79,6 +80,9 @@ class SelectExecutor {
     from_context.rank_limit = limit_on_from_subquery();
     input_ = build_from(field(s_, "fromClause"), from_context);
     apply_where();
+    // A first run that found correlated conditions other than equalities stops here: it runs again
+    // over the enclosing query's values (Note [Dependent joins] in dependent_join.h).
+    if (correlation_ != nullptr && correlation_->needs_domain) return {Table(), {}};
     collect_select_items();
     grouped_query_ = s_.contains("groupClause") || s_.contains("havingClause") || any_aggregate();
     if (!correlation_keys_.empty()) check_correlated_shape();
@@ -131,18 +135,30 @@ class SelectExecutor {
   SubqueryRows run_subquery(const Json& sublink) {
     const int location = node_location(sublink);
     if (const auto it = subquery_rows_.find(location); it != subquery_rows_.end()) return it->second;
+    SubqueryRows rows = run_subquery_over(sublink, nullptr);
+    subquery_rows_[location] = rows;
+    return rows;
+  }
+
+  // The subquery run with `domain` as its correlation domain, or without one (null); a run that
+  // asks for a domain can be run again over one (Note [Dependent joins] in dependent_join.h).
+  SubqueryRows run_subquery_over(const Json& sublink, const Table* domain) {
     const Json& query = field(node_body(sublink), "subselect");
-    if (node_type(query) != "SelectStmt") throw SqlError("unsupported subquery", c_.sql, location);
+    if (node_type(query) != "SelectStmt") throw SqlError("unsupported subquery", c_.sql, node_location(sublink));
     auto correlation = std::make_shared<Correlation>();
     correlation->outer = &input_;
     correlation->for_exists = node_body(sublink).value("subLinkType", "") == "EXISTS_SUBLINK";
+    correlation->domain = domain;
     QueryContext inner = c_;
     inner.outer_scopes.push_back(&input_);
     inner.correlation = correlation.get();
     SubqueryRows rows;
     rows.rows = execute_select(node_body(query), inner);
-    if (correlation->correlated()) rows.correlation = std::move(correlation);
-    subquery_rows_[location] = rows;
+    if (!correlation->correlated()) return rows;
+    correlation->domain = nullptr;  // the caller's, which it may drop
+    if (correlation->needs_domain)
+      rows.over_domain = [this, &sublink](const Table& values) { return run_subquery_over(sublink, &values); };
+    rows.correlation = std::move(correlation);
     return rows;
   }
 
@@ -189,9 +205,10 @@ class SelectExecutor {
     return nullptr;
   }
 
-  // A correlated condition that is not an equality, translated over the pairs it will be tested
-  // on (Correlation::residual): this query's columns become residual_input_name(physical) columns
-  // of its output, the enclosing query's are recorded for it to supply.
+  // A correlated condition that is not an equality, translated over the pairs of this query's rows
+  // and the correlation domain's it will be tested on (Note [Dependent joins]): this query's
+  // columns by their physical names (recorded in residual_inputs_), the enclosing query's by the
+  // domain's names for them (recorded in correlation_->outer_columns).
   ExprPtr residual_condition(const Json& conjunct) {
     ExprContext ec;
     ec.sql = c_.sql;
@@ -201,12 +218,27 @@ class SelectExecutor {
         const std::string physical = input_.columns[resolve_input(fields, location)].physical;
         if (std::find(residual_inputs_.begin(), residual_inputs_.end(), physical) == residual_inputs_.end())
           residual_inputs_.push_back(physical);
-        return expr::col(residual_input_name(physical));
+        return expr::col(physical);
       }
-      correlation_->outer_columns.push_back({fields, location});
-      return expr::col(residual_outer_name(correlation_->outer_columns.size() - 1));
+      return expr::col(outer_column(fields, location));
     };
     return translate_expr(conjunct, ec);
+  }
+
+  // The domain's column for the enclosing query's column `fields`, one per column however often
+  // it is named: its name as written ("p.age", so that an error about the condition reads as the
+  // query does) unless that is a name of this query's rows or of the domain's own columns.
+  std::string outer_column(const std::vector<std::string>& fields, int location) {
+    std::vector<OuterColumn>& outer = correlation_->outer_columns;
+    for (const OuterColumn& column : outer)
+      if (column.fields == fields) return column.name;
+    std::string name;
+    for (const std::string& f : fields) name.append(name.empty() ? "" : ".").append(f);
+    const bool taken = name.rfind("__", 0) == 0 || input_.table.find(name).has_value() ||
+                       std::any_of(outer.begin(), outer.end(), [&](const OuterColumn& c) { return c.name == name; });
+    if (taken) name = "__out" + std::to_string(outer.size());
+    outer.push_back({fields, location, name});
+    return name;
   }
 
   // What a correlated subquery cannot hold: a window (it would span every outer row's rows), a
@@ -215,11 +247,6 @@ class SelectExecutor {
     for (const SelectItem& item : items_)
       if (contains_window(*item.node))
         throw SqlError("window functions are not supported in a correlated subquery", c_.sql, item.location);
-    if (correlation_->residual && (grouped_query_ || s_.contains("distinctClause")))
-      throw SqlError(
-          "a correlated subquery with aggregates or DISTINCT may use the enclosing query's columns only in "
-          "equalities with its own (inner.k = outer.k)",
-          c_.sql, residual_location_);
     if (s_.contains("limitOffset"))
       throw SqlError("OFFSET is not supported in a correlated subquery", c_.sql, node_location(s_["limitOffset"]));
     if (s_.contains("limitCount")) {
@@ -241,29 +268,29 @@ class SelectExecutor {
   }
 
   // WHERE; in a subquery, its correlated equalities are taken out and their subquery sides become
-  // the key columns "__corr0", ... (Note [Decorrelated subqueries]).
+  // the key columns "__corr0", ... (Note [Decorrelated subqueries]). Other correlated conditions
+  // make it a dependent join with the correlation domain (Note [Dependent joins]): a first run
+  // records what the domain holds and stops, the second joins this query's rows with it.
   void apply_where() {
     if (!s_.contains("whereClause")) return;
     const Json& where = s_["whereClause"];
     std::vector<const Json*> local;
     std::vector<const Json*> inner_keys;
-    std::vector<const Json*> residual;
+    ExprPtr residual;
     for (const Json* conjunct : and_operands(where)) {
-      if (!correlation_ || !mentions_outer(*conjunct)) local.push_back(conjunct);
-      else if (const Json* inner = correlated_equality(*conjunct)) inner_keys.push_back(inner);
-      else residual.push_back(conjunct);
-    }
-    if (!residual.empty()) {
-      residual_location_ = node_location(*residual.front());
-      if (inner_keys.empty())
-        throw SqlError(
-            "this correlated subquery needs an equality between its columns and the enclosing query's "
-            "(inner.k = outer.k) besides this condition",
-            c_.sql, residual_location_);
-      for (const Json* conjunct : residual) {
+      if (!correlation_ || !mentions_outer(*conjunct)) {
+        local.push_back(conjunct);
+      } else if (const Json* inner = correlated_equality(*conjunct)) {
+        inner_keys.push_back(inner);
+      } else {
+        if (residual_location_ < 0) residual_location_ = node_location(*conjunct);
         const ExprPtr e = residual_condition(*conjunct);
-        correlation_->residual = correlation_->residual ? expr::and_(correlation_->residual, e) : e;
+        residual = residual ? expr::and_(residual, e) : e;
       }
+    }
+    if (residual && correlation_->domain == nullptr) {
+      correlation_->needs_domain = true;
+      return;
     }
     if (!local.empty()) {
       ExprPtr predicate;
@@ -274,11 +301,22 @@ class SelectExecutor {
       input_.table = at(c_, node_location(where),
                         [&] { return filter(input_.table, evaluate_predicate(predicate, input_.table)); });
     }
+    std::vector<DomainEquality> equalities;
     for (size_t i = 0; i < inner_keys.size(); ++i) {
       const ExprPtr key = translate_expr(*inner_keys[i], input_context("WHERE", &input_.table));
+      const int location = node_location(*inner_keys[i]);
+      Column values = at(c_, location, [&] { return evaluate(key, input_.table); });
+      if (residual) {
+        equalities.push_back({std::move(values), location});
+        continue;
+      }
       correlation_keys_.push_back(correlation_key_name(i));
-      input_.table = with_column(input_.table, correlation_keys_.back(),
-                                 at(c_, node_location(*inner_keys[i]), [&] { return evaluate(key, input_.table); }));
+      input_.table = with_column(input_.table, correlation_keys_.back(), values);
+    }
+    if (residual) {
+      input_.table = join_with_domain(input_.table, *correlation_->domain, std::move(equalities), residual,
+                                      residual_inputs_, c_.sql, residual_location_);
+      correlation_keys_ = {correlation_key_name(0)};
     }
   }
 
@@ -534,7 +572,6 @@ class SelectExecutor {
     }
     if (implicit_aggregate()) correlation_->empty_group = Table(names, empty_columns);
     for (const std::string& key : correlation_keys_) add(key, source_.column(key));
-    for (const std::string& column : residual_inputs_) add(residual_input_name(column), source_.column(column));
     output_ = columns.empty() ? Table() : Table(names, columns);
     visible_ = output_.num_columns();
   }
@@ -779,8 +816,8 @@ void refuse_outer_reference(const QueryContext& context, const std::vector<std::
     for (const std::string& f : fields) shown.append(shown.empty() ? "" : ".").append(f);
     std::string message = "'";
     message.append(shown).append(
-        "' is a column of an enclosing query: a subquery may use one only in an equality with its own columns "
-        "in its WHERE (inner.k = outer.k), and only the query directly around it");
+        "' is a column of an enclosing query: a subquery may use one only in its WHERE (inner.k = outer.k, "
+        "inner.x < outer.a), and only the query directly around it");
     throw SqlError(message, context.sql, location);
   }
 }

@@ -362,6 +362,21 @@ QUERIES = [
     ("rowsort", "SELECT id FROM people p WHERE EXISTS (SELECT 1 FROM orders o WHERE o.person_id = p.id AND o.amount > (SELECT avg(amount) FROM orders i WHERE i.item = o.item))"),
     ("rowsort", "SELECT id FROM people p WHERE lower(city) IN (SELECT lower(city) FROM cities c WHERE c.country = 'IT' AND upper(c.city) = upper(p.city))"),
     ("rowsort", "SELECT o.item, o.amount FROM orders o WHERE o.amount = (SELECT min(amount) FROM orders i WHERE i.item = o.item GROUP BY i.item)"),
+    # correlated conditions other than equalities (dependent joins over the distinct outer values):
+    # aggregates with the COUNT rule, NULL outer values, OR, BETWEEN, DISTINCT, IN, ANY/ALL, EXISTS
+    ("nosort", "SELECT id, (SELECT count(*) FROM orders o WHERE o.amount > p.age) FROM people p ORDER BY id"),
+    ("nosort", "SELECT id, (SELECT sum(amount) FROM orders o WHERE o.person_id < p.id), (SELECT count(amount) FROM orders o WHERE o.person_id < p.id) FROM people p ORDER BY id"),
+    ("rowsort", "SELECT id, age FROM people p WHERE age > (SELECT avg(age) FROM people q WHERE q.id <> p.id)"),
+    ("nosort", "SELECT id, (SELECT count(*) FROM people q WHERE q.city = p.city AND q.age < p.age), (SELECT min(q.age) FROM people q WHERE q.city = p.city AND q.id > p.id) FROM people p ORDER BY id"),
+    ("rowsort", "SELECT id FROM people p WHERE EXISTS (SELECT 1 FROM orders o WHERE o.day < p.joined)"),
+    ("rowsort", "SELECT id FROM people p WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.amount BETWEEN p.age AND p.age + 20)"),
+    ("nosort", "SELECT id, age IN (SELECT max(q.age) FROM people q WHERE q.id < p.id GROUP BY q.city) FROM people p ORDER BY id"),
+    ("nosort", "SELECT id, (SELECT count(DISTINCT item) FROM orders o WHERE o.person_id <> p.id OR p.age IS NULL) FROM people p ORDER BY id"),
+    ("nosort", "SELECT id, (SELECT DISTINCT country FROM cities c WHERE c.city = p.city AND c.population > p.age - 100) FROM people p ORDER BY id"),
+    ("rowsort", "SELECT city, count(*) FROM people p GROUP BY city HAVING count(*) >= (SELECT count(*) FROM cities c WHERE c.city <> p.city)"),
+    ("nosort", "SELECT order_id, amount > ALL (SELECT amount FROM orders i WHERE i.day < o.day), amount < ANY (SELECT avg(amount) FROM orders i WHERE i.order_id < o.order_id GROUP BY i.item) FROM orders o ORDER BY order_id"),
+    ("rowsort", "SELECT name FROM people p WHERE (SELECT count(*) FROM orders o WHERE o.person_id = p.id AND o.amount > p.age / 2) >= 1"),
+    ("nosort", "SELECT order_id, (SELECT count(*) FROM people p WHERE p.age > o.amount OR p.city IS NULL), (SELECT max(p.joined) FROM people p WHERE p.joined < o.day) FROM orders o ORDER BY order_id"),
     # VALUES lists: standalone, in FROM with column names, types unified across rows, NULLs
     ("nosort", "VALUES (1, 'a'), (2, NULL), (3, 'c')"),
     ("nosort", "SELECT * FROM (VALUES (1, 'a'), (2, NULL)) AS t(id, name) ORDER BY id"),

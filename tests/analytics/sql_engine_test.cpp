@@ -149,10 +149,10 @@ TEST(SqlEngine, SubqueryErrorsPointAtTheSubquery) {
                   "subquery returns 2 columns - expected 1");
   // Correlated shapes that are refused point at the condition (more in sql_subquery_test.cpp).
   engine.register_table("m", Table({"other"}, {numbers().column("Id")}));
-  e = sql_error(engine, "SELECT (SELECT max(other) FROM m WHERE other < id) FROM n");
-  expect_contains(e, "needs an equality between its columns and the enclosing query's");
-  expect_contains(e, "LINE 1: SELECT (SELECT max(other) FROM m WHERE other < id) FROM n\n"
-                     "                                                     ^");
+  e = sql_error(engine, "SELECT (SELECT max(other) FROM m WHERE other < id LIMIT 1) FROM n");
+  expect_contains(e, "LIMIT is not supported in a correlated subquery");
+  expect_contains(e, "LINE 1: SELECT (SELECT max(other) FROM m WHERE other < id LIMIT 1) FROM n\n"
+                     "                                                                ^");
   expect_contains(sql_error(engine, "SELECT id FROM n WHERE id IN (SELECT other FROM m WHERE other = label)"),
                   "cannot compare string with int64 in a correlated subquery's condition");
   // A name in neither query is still an unknown column.

@@ -1,8 +1,11 @@
 // Subqueries beyond the DuckDB answer file (queries.test): correlated subqueries decorrelated into
-// joins (Note [Decorrelated subqueries]), quantified comparisons with NULLs (Note [Quantified
+// joins (Note [Decorrelated subqueries]) or, with conditions other than equalities, run over the
+// distinct outer values (Note [Dependent joins]), quantified comparisons with NULLs (Note [Quantified
 // comparisons]), VALUES lists (Note [VALUES column types]), and the shapes refused with an error
 // at the place in the query text.
 #include <gtest/gtest.h>
+
+#include <tuple>
 
 #include "analytics/column_builder.h"
 #include "analytics/sql/sql_engine.h"
@@ -123,18 +126,133 @@ TEST(SqlCorrelated, ScalarWithTwoRowsForAnOuterRowIsAnError) {
   EXPECT_EQ(rows(e, "SELECT k, (SELECT v FROM t WHERE t.k = u.k AND t.v > 15) FROM u"), (Rows{"1|20", "3|null"}));
 }
 
+// o(id, a, s): ids 1 and 2 share their values, 4 has a NULL a, 5 a NULL s. i(x, s, g): one NULL
+// x, one NULL s. e(x): no rows. For correlated conditions other than equalities (Note [Dependent
+// joins]).
+SqlEngine engine_with_domain_tables() {
+  ColumnBuilder oid(DataType::int32), oa(DataType::int32), os(DataType::string);
+  const std::vector<std::tuple<int, int, const char*>> outer = {
+      {1, 10, "x"}, {2, 10, "x"}, {3, 25, "y"}, {4, -1, "x"}, {5, 0, nullptr}};
+  for (const auto& [id, a, s] : outer) {
+    oid.append_int32(id);
+    a < 0 ? oa.append_null() : oa.append_int32(a);
+    s == nullptr ? os.append_null() : os.append_string(s);
+  }
+  ColumnBuilder ix(DataType::int32), is(DataType::string), ig(DataType::int32);
+  const std::vector<std::tuple<int, const char*, int>> inner = {
+      {5, "x", 1}, {10, "y", 1}, {20, "x", 2}, {-1, "y", 2}, {30, nullptr, 1}};
+  for (const auto& [x, s, g] : inner) {
+    x < 0 ? ix.append_null() : ix.append_int32(x);
+    s == nullptr ? is.append_null() : is.append_string(s);
+    ig.append_int32(g);
+  }
+  SqlEngine engine;
+  engine.register_table("o", Table({"id", "a", "s"}, {oid.finish(), oa.finish(), os.finish()}));
+  engine.register_table("i", Table({"x", "s", "g"}, {ix.finish(), is.finish(), ig.finish()}));
+  engine.register_table("e", Table({"x"}, {ColumnBuilder(DataType::int32).finish()}));
+  return engine;
+}
+
+TEST(SqlDependentJoin, AggregatesOverNonEqualityConditionsKeepTheCountRule) {
+  SqlEngine e = engine_with_domain_tables();
+  // i.x < o.a: a = 10 sees {5}, a = 25 sees {5, 10, 20}; NULL and 0 see nothing: count 0, sum NULL.
+  EXPECT_EQ(rows(e, "SELECT id, (SELECT count(*) FROM i WHERE i.x < o.a), (SELECT sum(x) FROM i WHERE i.x < o.a), "
+                    "(SELECT count(x) + 1 FROM i WHERE i.x < o.a) FROM o ORDER BY id"),
+            (Rows{"1|1|5|2", "2|1|5|2", "3|3|35|4", "4|0|null|1", "5|0|null|1"}));
+  // <> with a NULL on either side holds for no row; an OR can still find rows for an outer NULL,
+  // and the outer row with the NULL gets that answer (count(i.s) leaves out i's NULL s).
+  EXPECT_EQ(rows(e, "SELECT id, (SELECT count(*) FROM i WHERE i.s <> o.s), "
+                    "(SELECT count(i.s) FROM i WHERE i.s <> o.s OR o.s IS NULL) FROM o ORDER BY id"),
+            (Rows{"1|2|2", "2|2|2", "3|2|2", "4|2|2", "5|0|4"}));
+  // An equality with BETWEEN and >: i.s = 'x' is {5, 20}, i.s = 'y' is {10, NULL}; s = NULL
+  // matches nothing.
+  EXPECT_EQ(rows(e, "SELECT id, (SELECT max(x) FROM i WHERE i.s = o.s AND i.x BETWEEN o.a - 5 AND o.a + 10), "
+                    "(SELECT count(*) FROM i WHERE i.s = o.s AND i.x > o.a) FROM o ORDER BY id"),
+            (Rows{"1|20|1", "2|20|1", "3|null|0", "4|null|0", "5|null|0"}));
+  // In WHERE, and in the HAVING of a grouped outer query (its GROUP BY key s is the outer column).
+  EXPECT_EQ(rows(e, "SELECT id FROM o WHERE (SELECT max(x) FROM i WHERE i.x < o.a) = 5 ORDER BY id"), (Rows{"1", "2"}));
+  EXPECT_EQ(rows(e, "SELECT s, count(*) FROM o GROUP BY s HAVING count(*) > (SELECT count(*) FROM i WHERE i.s <> o.s) "
+                    "ORDER BY s"),
+            (Rows{"x|3", "null|1"}));
+}
+
+TEST(SqlDependentJoin, ExistsInAndQuantifiedComparisons) {
+  SqlEngine e = engine_with_domain_tables();
+  EXPECT_EQ(rows(e, "SELECT id FROM o WHERE EXISTS (SELECT 1 FROM i WHERE i.x > o.a) ORDER BY id"),
+            (Rows{"1", "2", "3", "5"}));
+  EXPECT_EQ(rows(e, "SELECT id FROM o WHERE NOT EXISTS (SELECT 1 FROM i WHERE i.x > o.a) ORDER BY id"), (Rows{"4"}));
+  // An aggregate without GROUP BY always has a row; with GROUP BY and HAVING only a = 0 has a group
+  // (g = 1: 5, 10, 30) of more than one row.
+  EXPECT_EQ(rows(e, "SELECT count(*) FROM o WHERE EXISTS (SELECT count(*) FROM i WHERE i.x > o.a)"), (Rows{"5"}));
+  EXPECT_EQ(rows(e, "SELECT id FROM o WHERE EXISTS (SELECT g FROM i WHERE i.x > o.a GROUP BY g HAVING count(*) > 1)"),
+            (Rows{"5"}));
+  // IN over grouped aggregates: a = 10 gets {10}, a = 25 gets {10, 20}, the others nothing.
+  EXPECT_EQ(rows(e, "SELECT id, a IN (SELECT max(x) FROM i WHERE i.x <= o.a GROUP BY g), "
+                    "a NOT IN (SELECT max(x) FROM i WHERE i.x <= o.a GROUP BY g) FROM o ORDER BY id"),
+            (Rows{"1|true|false", "2|true|false", "3|false|true", "4|false|true", "5|false|true"}));
+  // ALL over an empty set is true, even for a NULL.
+  EXPECT_EQ(rows(e, "SELECT id, a - 10 > ALL (SELECT min(x) FROM i WHERE i.x < o.a GROUP BY g) FROM o ORDER BY id"),
+            (Rows{"1|false", "2|false", "3|false", "4|true", "5|true"}));
+}
+
+TEST(SqlDependentJoin, ScalarsAndDistinct) {
+  SqlEngine e = engine_with_domain_tables();
+  // Without aggregates: one row or none per outer row.
+  EXPECT_EQ(rows(e, "SELECT id, (SELECT x FROM i WHERE i.x > o.a AND i.x < o.a + 10) FROM o ORDER BY id"),
+            (Rows{"1|null", "2|null", "3|30", "4|null", "5|5"}));
+  // a = 25 sees 5 and 10, both g = 1: one row once DISTINCT, two without.
+  EXPECT_EQ(rows(e, "SELECT id, (SELECT DISTINCT g FROM i WHERE i.x < o.a AND i.x <= 10) FROM o ORDER BY id"),
+            (Rows{"1|1", "2|1", "3|1", "4|null", "5|null"}));
+  const std::string sql = "SELECT id, (SELECT g FROM i WHERE i.x < o.a AND i.x <= 10) FROM o";
+  const std::string error = sql_error(e, sql);
+  expect_contains(error, "more than one row returned by a subquery used as an expression");
+  expect_contains(error, caret_at(sql, "(SELECT g"));
+  // DISTINCT with an equality: the x rows under 25 are 5 and 20, in groups 1 and 2.
+  EXPECT_EQ(rows(e, "SELECT id, a IN (SELECT DISTINCT g * 10 FROM i WHERE i.s = o.s AND i.x < o.a) FROM o ORDER BY id"),
+            (Rows{"1|true", "2|true", "3|false", "4|false", "5|false"}));
+}
+
+TEST(SqlDependentJoin, EmptyTablesOnEitherSide) {
+  SqlEngine e = engine_with_domain_tables();
+  EXPECT_EQ(rows(e, "SELECT id, (SELECT count(*) FROM e WHERE e.x < o.a), (SELECT max(x) FROM e WHERE e.x < o.a), "
+                    "EXISTS (SELECT 1 FROM e WHERE e.x <> o.a) FROM o ORDER BY id"),
+            (Rows{"1|0|null|false", "2|0|null|false", "3|0|null|false", "4|0|null|false", "5|0|null|false"}));
+  EXPECT_EQ(rows(e, "SELECT id, (SELECT count(*) FROM i WHERE i.x < o.a) FROM o WHERE id > 100"), (Rows{}));
+  // The inner rows left out by the subquery's own WHERE leave a domain row without rows.
+  EXPECT_EQ(rows(e, "SELECT id, (SELECT count(*) FROM i WHERE i.x > 100 AND i.x > o.a) FROM o WHERE id < 3"),
+            (Rows{"1|0", "2|0"}));
+}
+
+TEST(SqlDependentJoin, WorkGrowsWithDistinctOuterValuesNotOuterRows) {
+  // 200000 outer rows with 4 distinct values against 20000 inner rows: the condition is tested on
+  // 4 x 20000 pairs; per outer row it would be 4e9 (Note [Dependent joins]).
+  ColumnBuilder a(DataType::int64), x(DataType::int64);
+  for (int64_t r = 0; r < 200000; ++r) a.append_int64(r % 4 * 5000);
+  for (int64_t r = 0; r < 20000; ++r) x.append_int64(r);
+  SqlEngine e;
+  e.register_table("big", Table({"a"}, {a.finish()}));
+  e.register_table("small", Table({"x"}, {x.finish()}));
+  EXPECT_EQ(rows(e, "SELECT a, count(*), sum(n) FROM (SELECT a, (SELECT count(*) FROM small WHERE small.x < big.a) AS n "
+                    "FROM big) q GROUP BY a ORDER BY a"),
+            (Rows{"0|50000|0", "5000|50000|250000000", "10000|50000|500000000", "15000|50000|750000000"}));
+}
+
 TEST(SqlCorrelated, UnsupportedShapesPointAtTheirPlace) {
   SqlEngine e = engine_with_tables();
   struct Case {
     std::string sql, at, message;
   };
   const std::vector<Case> cases = {
-      {"SELECT k FROM u WHERE EXISTS (SELECT 1 FROM t WHERE t.k = u.k OR t.v = 1)", "OR t.v",
-       "needs an equality between its columns and the enclosing query's"},
-      {"SELECT k FROM u WHERE EXISTS (SELECT 1 FROM t WHERE t.v > u.k)", "> u.k",
-       "needs an equality between its columns and the enclosing query's"},
-      {"SELECT (SELECT max(v) FROM t WHERE t.k = u.k AND t.v > u.k) FROM u", "> u.k",
-       "with aggregates or DISTINCT may use the enclosing query's columns only in equalities"},
+      {"SELECT (SELECT max(v) + u.k FROM t WHERE t.v > u.k) FROM u", "u.k FROM",
+       "'u.k' is a column of an enclosing query"},
+      {"SELECT (SELECT count(*) FROM t WHERE t.v > u.k GROUP BY u.k) FROM u", "u.k) FROM",
+       "'u.k' is a column of an enclosing query"},
+      {"SELECT (SELECT count(*) FROM t WHERE t.v > u.k GROUP BY t.k HAVING count(*) > u.k) FROM u", "u.k) FROM",
+       "'u.k' is a column of an enclosing query"},
+      {"SELECT (SELECT v FROM t WHERE t.v > u.k LIMIT 1) FROM u", "1) FROM", "LIMIT is not supported in a correlated"},
+      {"SELECT (SELECT max(v) FROM t WHERE t.v > u.k + (SELECT 1)) FROM u", "(SELECT 1)",
+       "subqueries are not supported in a correlated condition"},
+      {"SELECT (SELECT max(v) FROM t WHERE t.v > u.w) FROM u", "> u.w", "cannot compare"},
       {"SELECT (SELECT u.w FROM t WHERE t.k = u.k) FROM u", "u.w FROM",
        "'u.w' is a column of an enclosing query"},
       {"SELECT (SELECT v FROM t WHERE t.k = u.k LIMIT 1) FROM u", "1) FROM", "LIMIT is not supported in a correlated"},
