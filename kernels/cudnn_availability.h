@@ -1,7 +1,7 @@
 #pragma once
 // Why cuDNN cannot be used in this process, as the CUDA module found out (Note [cuDNN convolution]
 // in kernels/cuda/cudnn_conv.cu): kept in nimbus_kernels beside the switch (kernel_switch.h), so
-// that tests and tools can say why convolutions ran on the im2col kernels.
+// that tests and tools can say why convolutions and average pooling ran on our own kernels.
 #include <string>
 
 #include "runtime/macros.h"

@@ -15,7 +15,7 @@ KernelSwitch& multi_tensor_optimizer_switch() {
   return *on;
 }
 
-KernelSwitch& cudnn_convolution_switch() {
+KernelSwitch& cudnn_switch() {
   static KernelSwitch* const on = new KernelSwitch("NIMBUS_CUDA_CUDNN");
   return *on;
 }

@@ -253,7 +253,7 @@ void conv2d_kernel(const Tensor& out, const Tensor& x, const Tensor& weight, con
   if (out.numel() == 0) return;
   DeviceScope scope(out.device().index);
   const ConvShape g = conv_shape(x, weight, params, out.size(2), out.size(3));
-  const bool on_cudnn = cudnn_convolution_switch().enabled() && cudnn_conv2d_forward(out, x, weight, g);
+  const bool on_cudnn = cudnn_switch().enabled() && cudnn_conv2d_forward(out, x, weight, g);
   NIMBUS_DISPATCH_FLOAT(out.dtype(), "conv2d", [&]<typename T>() {
     if (!on_cudnn) return forward<T>(out, x, weight, bias, g);
     if (!bias.defined()) return;
@@ -271,7 +271,7 @@ void conv2d_backward_kernel(const Tensor& grad_input, const Tensor& grad_weight,
   const ConvShape g = conv_shape(x, weight, params, grad_out.size(2), grad_out.size(3));
   // A gradient that cuDNN computed is passed on undefined, so the im2col path skips it.
   Tensor gi = grad_input, gw = grad_weight;
-  if (cudnn_convolution_switch().enabled()) {
+  if (cudnn_switch().enabled()) {
     if (gi.defined() && cudnn_conv2d_backward_data(gi, grad_out, weight, g)) gi = Tensor();
     if (gw.defined() && cudnn_conv2d_backward_filter(gw, grad_out, x, g)) gw = Tensor();
   }

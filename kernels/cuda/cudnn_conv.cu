@@ -12,11 +12,10 @@
 // needed to build, and a build without it compiles these functions as "never available"
 // (NIMBUS_HAVE_CUDNN, runtime/cuda/CMakeLists.txt).
 //
-// How: one handle per (thread, device), like cuBLAS's (a handle carries its stream, so sharing
-// one across threads would race on cudnnSetStream), bound to the current stream before every
-// call and never destroyed (destruction at exit can run after the CUDA runtime is gone).
-// Descriptors are made per call for NCHW contiguous tensors: f32, f64, and f16/bf16 with f32
-// accumulation. The algorithm is the first of cuDNN's heuristic list (cudnn*Algorithm_v7) that
+// How: one handle per (thread, device), bound to the current stream before every call and shared
+// with the pooling path (cudnn_common.h). Descriptors are made per call for NCHW contiguous
+// tensors: f32, f64, and f16/bf16 with f32 accumulation. The algorithm is the first of cuDNN's
+// heuristic list (cudnn*Algorithm_v7) that
 // (a) is deterministic, as every kernel of this backend is, (b) needs at most kMaxWorkspaceBytes
 // of workspace, and (c) for f32 without NIMBUS_ALLOW_TF32, does not use tensor cores: f32 runs
 // with CUDNN_FMA_MATH, since CUDNN_DEFAULT_MATH lets cuDNN pick TF32 on Ampere and later, which
@@ -31,23 +30,21 @@
 // combinations, and sizes beyond int do not fit its descriptors (cudnn_conv_geometry.h). An error
 // while cuDNN executes is a real failure and throws with cudnnGetErrorString's text.
 //
-// Off by default (NIMBUS_CUDA_CUDNN=1 turns it on, kernels/kernel_switch.h): the
+// Off by default (NIMBUS_CUDA_CUDNN=1 turns it on, cudnn_switch() in kernels/kernel_switch.h): the
 // project's rule for kernels that have not passed their parity test on a real GPU. Its test,
 // tests/gpu/cudnn_conv_parity_test.cpp, compares it with the CPU and checks that cuDNN, not the
 // fallback, produced the results; docs/GPU.md lists it.
 #include "kernels/cuda/cudnn_conv.h"
 
 #include <array>
-#include <atomic>
 #include <optional>
-#include <string>
 
 #include "kernels/cuda/conv_columns.cuh"
 #include "kernels/cuda/cublas_gemm.h"
 #include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/cudnn_common.h"
 #include "kernels/cuda/cudnn_conv_geometry.h"
 #include "kernels/cuda/cudnn_library.h"
-#include "kernels/cudnn_availability.h"
 #include "kernels/kernel_switch.h"
 
 namespace nimbus::cuda {
@@ -56,19 +53,12 @@ namespace {
 
 #if NIMBUS_HAVE_CUDNN
 
-#define NIMBUS_CUDNN_CHECK(lib, call)                                                              \
-  do {                                                                                             \
-    const cudnnStatus_t nimbus_status_ = (call);                                                   \
-    if (nimbus_status_ != CUDNN_STATUS_SUCCESS)                                                    \
-      NIMBUS_THROW(Error, #call, " failed: ", (lib).GetErrorString(nimbus_status_));               \
-  } while (0)
-
-constexpr int kMaxCudnnDevices = 64;
 // Algorithms that want more workspace are passed over; conv.cu's im2col temporaries are bounded by
 // the same amount (kChunkBytes), so choosing cuDNN never needs much more memory than not.
 constexpr size_t kMaxWorkspaceBytes = size_t{256} << 20;
 
-bool ok(cudnnStatus_t s) { return s == CUDNN_STATUS_SUCCESS; }
+// Short for cudnn_ok: the descriptor chains below read better with it.
+bool ok(cudnnStatus_t s) { return cudnn_ok(s); }
 
 ConvProblem problem_of(const ConvShape& g) {
   return {g.N, g.C, g.H, g.W, g.O, g.kH, g.kW, g.OH, g.OW, g.groups, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw};
@@ -91,30 +81,6 @@ std::optional<CudnnTypes> cudnn_types(DType dt) {
     case DType::bf16: return CudnnTypes{CUDNN_DATA_BFLOAT16, CUDNN_DATA_FLOAT, CUDNN_TENSOR_OP_MATH};
     default: return std::nullopt;
   }
-}
-
-// This thread's handle on `device`, bound to the current stream; nullptr once creating a handle has
-// failed (a cuDNN that loads but cannot run here, e.g. missing sub-libraries or an unsupported
-// GPU), with the reason recorded.
-cudnnHandle_t cudnn_handle(const CudnnLibrary& lib, Device device) {
-  static std::atomic<bool> create_failed{false};
-  if (create_failed.load(std::memory_order_relaxed) || device.index < 0 || device.index >= kMaxCudnnDevices)
-    return nullptr;
-  thread_local std::array<cudnnHandle_t, kMaxCudnnDevices> handles{};
-  cudnnHandle_t& h = handles[static_cast<size_t>(device.index)];
-  if (h == nullptr) {
-    const cudnnStatus_t status = lib.Create(&h);
-    if (!ok(status)) {
-      h = nullptr;
-      create_failed.store(true, std::memory_order_relaxed);
-      std::string reason = "cudnnCreate failed: ";
-      reason.append(lib.GetErrorString(status));
-      set_cudnn_unavailable_reason(reason);
-      return nullptr;
-    }
-  }
-  NIMBUS_CUDNN_CHECK(lib, lib.SetStream(h, current_cuda_stream(device)));
-  return h;
 }
 
 // The four descriptors of one convolution, destroyed with it. x and y are the input and output
@@ -183,20 +149,12 @@ Tensor workspace(size_t bytes, Device device) {
 
 void* data_or_null(const Tensor& t) { return t.defined() ? t.data_ptr() : nullptr; }
 
-// alpha = 1, beta = 0 in the type cuDNN scales with: double for f64, float otherwise.
-struct Scaling {
-  explicit Scaling(const CudnnTypes& t) : in_double(t.compute == CUDNN_DATA_DOUBLE) {}
-  const void* one() const { return in_double ? static_cast<const void*>(&one_d) : static_cast<const void*>(&one_f); }
-  const void* zero() const { return in_double ? static_cast<const void*>(&zero_d) : static_cast<const void*>(&zero_f); }
-
-  bool in_double;
-  float one_f = 1.0f, zero_f = 0.0f;
-  double one_d = 1.0, zero_d = 0.0;
-};
+// alpha = 1, beta = 0 in the type cuDNN scales with (double only for f64).
+CudnnScaling scaling(const CudnnTypes& t) { return CudnnScaling(t.compute == CUDNN_DATA_DOUBLE); }
 
 // Everything before the call proper: the library, types, geometry, handle and descriptors; then
 // `run` (which chooses the algorithm and executes). False where any step declines. Counted for
-// cudnn_convolution_switch().counts() either way.
+// cudnn_switch().counts() either way.
 template <typename Run>
 bool run_on_cudnn(DType dt, Device device, const ConvShape& g, Run&& run) {
   const bool ran = [&] {
@@ -211,7 +169,7 @@ bool run_on_cudnn(DType dt, Device device, const ConvShape& g, Run&& run) {
     if (!d.describe(*geo, *types)) return false;
     return run(*lib, handle, d, *types);
   }();
-  cudnn_convolution_switch().count(ran);
+  cudnn_switch().count(ran);
   return ran;
 }
 
@@ -237,7 +195,7 @@ bool cudnn_conv2d_forward(const Tensor& out, const Tensor& x, const Tensor& weig
         bytes > kMaxWorkspaceBytes)
       return false;
     const Tensor ws = workspace(bytes, device);
-    const Scaling s(t);
+    const CudnnScaling s = scaling(t);
     NIMBUS_CUDNN_CHECK(lib, lib.ConvolutionForward(h, s.one(), d.x, x.data_ptr(), d.w, weight.data_ptr(), d.conv,
                                                    chosen->algo, data_or_null(ws), bytes, s.zero(), d.y,
                                                    out.data_ptr()));
@@ -262,7 +220,7 @@ bool cudnn_conv2d_backward_data(const Tensor& grad_input, const Tensor& grad_out
         bytes > kMaxWorkspaceBytes)
       return false;
     const Tensor ws = workspace(bytes, device);
-    const Scaling s(t);
+    const CudnnScaling s = scaling(t);
     NIMBUS_CUDNN_CHECK(lib, lib.ConvolutionBackwardData(h, s.one(), d.w, weight.data_ptr(), d.y, grad_out.data_ptr(),
                                                         d.conv, chosen->algo, data_or_null(ws), bytes, s.zero(), d.x,
                                                         grad_input.data_ptr()));
@@ -287,7 +245,7 @@ bool cudnn_conv2d_backward_filter(const Tensor& grad_weight, const Tensor& grad_
         bytes > kMaxWorkspaceBytes)
       return false;
     const Tensor ws = workspace(bytes, device);
-    const Scaling s(t);
+    const CudnnScaling s = scaling(t);
     NIMBUS_CUDNN_CHECK(lib, lib.ConvolutionBackwardFilter(h, s.one(), d.x, x.data_ptr(), d.y, grad_out.data_ptr(),
                                                           d.conv, chosen->algo, data_or_null(ws), bytes, s.zero(),
                                                           d.w, grad_weight.data_ptr()));
@@ -297,19 +255,13 @@ bool cudnn_conv2d_backward_filter(const Tensor& grad_weight, const Tensor& grad_
 
 #else  // !NIMBUS_HAVE_CUDNN
 
-namespace {
-
-bool not_built() {
-  set_cudnn_unavailable_reason("this build has no cuDNN path (cudnn.h was not found when it was configured)");
-  cudnn_convolution_switch().count(false);
-  return false;
+bool cudnn_conv2d_forward(const Tensor&, const Tensor&, const Tensor&, const ConvShape&) { return cudnn_not_built(); }
+bool cudnn_conv2d_backward_data(const Tensor&, const Tensor&, const Tensor&, const ConvShape&) {
+  return cudnn_not_built();
 }
-
-}  // namespace
-
-bool cudnn_conv2d_forward(const Tensor&, const Tensor&, const Tensor&, const ConvShape&) { return not_built(); }
-bool cudnn_conv2d_backward_data(const Tensor&, const Tensor&, const Tensor&, const ConvShape&) { return not_built(); }
-bool cudnn_conv2d_backward_filter(const Tensor&, const Tensor&, const Tensor&, const ConvShape&) { return not_built(); }
+bool cudnn_conv2d_backward_filter(const Tensor&, const Tensor&, const Tensor&, const ConvShape&) {
+  return cudnn_not_built();
+}
 
 #endif  // NIMBUS_HAVE_CUDNN
 

@@ -80,11 +80,16 @@ std::optional<std::string> fill(void* handle, CudnnLibrary& lib) {
   get(lib.ConvolutionForward, "cudnnConvolutionForward");
   get(lib.ConvolutionBackwardData, "cudnnConvolutionBackwardData");
   get(lib.ConvolutionBackwardFilter, "cudnnConvolutionBackwardFilter");
+  get(lib.CreatePoolingDescriptor, "cudnnCreatePoolingDescriptor");
+  get(lib.SetPooling2dDescriptor, "cudnnSetPooling2dDescriptor");
+  get(lib.DestroyPoolingDescriptor, "cudnnDestroyPoolingDescriptor");
+  get(lib.PoolingForward, "cudnnPoolingForward");
+  get(lib.PoolingBackward, "cudnnPoolingBackward");
   return missing;
 }
 
 // The loaded table, or nothing with the reason recorded. The handle is never closed: cuDNN's
-// handles live as long as the process (kernels/cuda/cudnn_conv.cu).
+// handles live as long as the process (kernels/cuda/cudnn_common.h).
 std::optional<CudnnLibrary> load() {
   std::string tried;
   void* handle = open_cudnn(tried);

@@ -1,9 +1,9 @@
 #pragma once
-// cuDNN's legacy convolution API as a table of function pointers, filled by dlopen at first use
-// (Note [cuDNN convolution] in kernels/cuda/cudnn_conv.cu says why it is not linked). Only the
-// functions the convolution path calls are in the table; their types come from cudnn.h, so a
-// mismatch with the header is a compile error. Built only where the header was found
-// (NIMBUS_HAVE_CUDNN, runtime/cuda/CMakeLists.txt).
+// cuDNN's legacy convolution and pooling API as a table of function pointers, filled by dlopen at
+// first use (Note [cuDNN convolution] in kernels/cuda/cudnn_conv.cu says why it is not linked).
+// Only the functions the convolution and pooling paths call are in the table; their types come
+// from cudnn.h, so a mismatch with the header is a compile error. Built only where the header was
+// found (NIMBUS_HAVE_CUDNN, runtime/cuda/CMakeLists.txt).
 #if NIMBUS_HAVE_CUDNN
 #include <cudnn.h>
 
@@ -35,6 +35,11 @@ struct CudnnLibrary {
   decltype(&::cudnnConvolutionForward) ConvolutionForward;
   decltype(&::cudnnConvolutionBackwardData) ConvolutionBackwardData;
   decltype(&::cudnnConvolutionBackwardFilter) ConvolutionBackwardFilter;
+  decltype(&::cudnnCreatePoolingDescriptor) CreatePoolingDescriptor;
+  decltype(&::cudnnSetPooling2dDescriptor) SetPooling2dDescriptor;
+  decltype(&::cudnnDestroyPoolingDescriptor) DestroyPoolingDescriptor;
+  decltype(&::cudnnPoolingForward) PoolingForward;
+  decltype(&::cudnnPoolingBackward) PoolingBackward;
 };
 
 // The table, loaded once per process; nullptr when cuDNN cannot be loaded, with the reason

@@ -18,6 +18,10 @@
 //   indices (which the CPU reports as an error) are skipped: a kernel cannot throw, and reporting
 //   them would need a synchronizing read-back.
 // - f16/bf16 compute in f32 and round once when stored.
+// - cuDNN, when switched on (NIMBUS_CUDA_CUDNN=1, off by default), is tried first by the average
+//   entries; whatever it declines runs here. Max pooling always runs here: its indices tie the
+//   forward to the backward, and cuDNN's max pooling has no indices (Note [cuDNN pooling] in
+//   cudnn_pool.cpp).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -26,6 +30,8 @@
 #include "kernels/conv_ops.h"
 #include "kernels/cuda/conv_columns.cuh"
 #include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/cudnn_pool.h"
+#include "kernels/kernel_switch.h"
 #include "runtime/convert.h"
 
 namespace nimbus::cuda::pool_kernels {
@@ -208,6 +214,7 @@ inline void max_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, c
 inline void avg_pool2d(const Tensor& out, const Tensor& in, const Pool2dParams& p) {
   if (out.numel() == 0) return;
   DeviceScope scope(out.device().index);
+  if (cudnn_switch().enabled() && cudnn_avg_pool2d_forward(out, in, p)) return;
   const cudaStream_t stream = current_cuda_stream(out.device());
   const PoolShape s = pool_shape(in, out, p);
   NIMBUS_DISPATCH_FLOAT(in.dtype(), "avg_pool2d", [&]<typename T>() {
@@ -220,6 +227,7 @@ inline void avg_pool2d(const Tensor& out, const Tensor& in, const Pool2dParams& 
 inline void avg_pool2d_backward(const Tensor& grad_in, const Tensor& grad_out, const Pool2dParams& p) {
   if (grad_in.numel() == 0) return;
   DeviceScope scope(grad_in.device().index);
+  if (cudnn_switch().enabled() && cudnn_avg_pool2d_backward(grad_in, grad_out, p)) return;
   const cudaStream_t stream = current_cuda_stream(grad_in.device());
   const PoolShape s = pool_shape(grad_in, grad_out, p);
   NIMBUS_DISPATCH_FLOAT(grad_in.dtype(), "avg_pool2d_backward", [&]<typename T>() {

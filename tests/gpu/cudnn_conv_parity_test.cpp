@@ -1,7 +1,7 @@
 // cuDNN convolution on cuda:0 (switch on, Note [cuDNN convolution] in kernels/cuda/cudnn_conv.cu)
 // against the CPU kernels: forward, backward data and backward filter over odd sizes, stride 2,
 // padding, dilation, groups and 1x1 kernels, in f32, f64, f16 and bf16. Each test also checks
-// that cuDNN, not the im2col fallback, computed results (cudnn_convolution_switch().counts()), since a
+// that cuDNN, not the im2col fallback, computed results (cudnn_switch().counts()), since a
 // fallback would pass the comparison without testing cuDNN. Skipped without a CUDA device, and
 // skipped with the reason when cuDNN cannot be loaded or this build has no cuDNN path.
 //
@@ -67,13 +67,13 @@ Tensor on(const Tensor& t, Device d) { return t.defined() ? t.to(d) : Tensor(); 
 // there is, did not reach cuDNN and the module gave a reason. Fails when cuDNN declined it without
 // one.
 bool cudnn_runs(std::string& why_not) {
-  const ScopedKernelSwitch on_switch(cudnn_convolution_switch(), true);
-  const int64_t before = cudnn_convolution_switch().counts().ran;
+  const ScopedKernelSwitch on_switch(cudnn_switch(), true);
+  const int64_t before = cudnn_switch().counts().ran;
   Generator gen(40);
   const Tensor x = random_tensor({1, 2, 6, 6}, DType::f32, Dist::normal, gen).to(gpu());
   const Tensor w = random_tensor({3, 2, 3, 3}, DType::f32, Dist::normal, gen).to(gpu());
   (void)conv2d(x, w).to(Device::cpu());
-  if (cudnn_convolution_switch().counts().ran > before) return true;
+  if (cudnn_switch().counts().ran > before) return true;
   why_not = cudnn_unavailable_reason();
   return false;
 }
@@ -89,9 +89,9 @@ bool cudnn_runs(std::string& why_not) {
   }
 
 void forward_matches_cpu(DType dt) {
-  const ScopedKernelSwitch on_switch(cudnn_convolution_switch(), true);
+  const ScopedKernelSwitch on_switch(cudnn_switch(), true);
   Generator gen(41);
-  const KernelSwitch::Counts before = cudnn_convolution_switch().counts();
+  const KernelSwitch::Counts before = cudnn_switch().counts();
   for (const Config& c : configs()) {
     const Tensor x = random_tensor(c.x, dt, Dist::normal, gen);
     const Tensor w = random_tensor(c.w, dt, Dist::normal, gen);
@@ -101,16 +101,16 @@ void forward_matches_cpu(DType dt) {
     expect_close(cpu, gpu_out, sum_tolerance(dt, c.w[1] * c.w[2] * c.w[3] + 1),
                  describe("cudnn conv2d", dt, c.x, config_str(c)));
   }
-  const KernelSwitch::Counts after = cudnn_convolution_switch().counts();
+  const KernelSwitch::Counts after = cudnn_switch().counts();
   EXPECT_GT(after.ran, before.ran) << "no forward ran on cuDNN for " << dtype_name(dt);
   std::cout << "[ cudnn    ] conv2d " << dtype_name(dt) << ": " << after.ran - before.ran
             << " on cuDNN, " << after.fell_back - before.fell_back << " fell back\n";
 }
 
 void backward_matches_cpu(DType dt) {
-  const ScopedKernelSwitch on_switch(cudnn_convolution_switch(), true);
+  const ScopedKernelSwitch on_switch(cudnn_switch(), true);
   Generator gen(42);
-  const KernelSwitch::Counts before = cudnn_convolution_switch().counts();
+  const KernelSwitch::Counts before = cudnn_switch().counts();
   for (const Config& c : configs()) {
     const Tensor x = random_tensor(c.x, dt, Dist::normal, gen);
     const Tensor w = random_tensor(c.w, dt, Dist::normal, gen);
@@ -135,7 +135,7 @@ void backward_matches_cpu(DType dt) {
       if (need_bias) expect_close(gc.grad_bias, gg.grad_bias, sum_tolerance(dt, weight_terms), what + " grad_bias");
     }
   }
-  const KernelSwitch::Counts after = cudnn_convolution_switch().counts();
+  const KernelSwitch::Counts after = cudnn_switch().counts();
   EXPECT_GT(after.ran, before.ran) << "no backward ran on cuDNN for " << dtype_name(dt);
   std::cout << "[ cudnn    ] conv2d_backward " << dtype_name(dt) << ": " << after.ran - before.ran
             << " on cuDNN, " << after.fell_back - before.fell_back << " fell back\n";
@@ -177,14 +177,14 @@ TEST(CudnnConvParity, BackwardBF16) {
 // Switched off, the im2col kernels run and cuDNN is not even asked.
 TEST(CudnnConvParity, SwitchOffLeavesCudnnUnused) {
   NIMBUS_REQUIRE_GPU();
-  const ScopedKernelSwitch off_switch(cudnn_convolution_switch(), false);
-  const KernelSwitch::Counts before = cudnn_convolution_switch().counts();
+  const ScopedKernelSwitch off_switch(cudnn_switch(), false);
+  const KernelSwitch::Counts before = cudnn_switch().counts();
   Generator gen(43);
   const Tensor x = random_tensor({2, 3, 7, 9}, DType::f32, Dist::normal, gen);
   const Tensor w = random_tensor({4, 3, 3, 3}, DType::f32, Dist::normal, gen);
   const Tensor gpu_out = conv2d(x.to(gpu()), w.to(gpu()));
   (void)conv2d_backward(conv2d(x, w).to(gpu()), x.to(gpu()), w.to(gpu()), {}, true, true, false);
-  const KernelSwitch::Counts after = cudnn_convolution_switch().counts();
+  const KernelSwitch::Counts after = cudnn_switch().counts();
   EXPECT_EQ(after.ran, before.ran);
   EXPECT_EQ(after.fell_back, before.fell_back);
   expect_close(conv2d(x, w), gpu_out, sum_tolerance(DType::f32, 28), "conv2d with the switch off");

@@ -21,7 +21,7 @@ TEST(KernelSwitch, OnlyAValueStartingWithOneTurnsItOn) {
 }
 
 TEST(KernelSwitch, EachSwitchReadsItsVariableAndCanBeSetForAScope) {
-  for (KernelSwitch* s : {&multi_tensor_optimizer_switch(), &cudnn_convolution_switch(), &cublaslt_gemm_switch()}) {
+  for (KernelSwitch* s : {&multi_tensor_optimizer_switch(), &cudnn_switch(), &cublaslt_gemm_switch()}) {
     SCOPED_TRACE(s->variable());
     const bool was = s->enabled();
     EXPECT_EQ(was, KernelSwitch::value_is_on(std::getenv(s->variable())));  // off unless the variable says 1
@@ -36,7 +36,7 @@ TEST(KernelSwitch, EachSwitchReadsItsVariableAndCanBeSetForAScope) {
     }
     EXPECT_EQ(s->enabled(), was);
   }
-  EXPECT_NE(&cudnn_convolution_switch(), &cublaslt_gemm_switch());
+  EXPECT_NE(&cudnn_switch(), &cublaslt_gemm_switch());
 }
 
 TEST(KernelSwitch, CountsWhatRanAndWhatFellBack) {
