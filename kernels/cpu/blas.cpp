@@ -51,6 +51,8 @@ Blas load() {
   Blas b;
   b.sgemm = symbol<decltype(b.sgemm)>(handle, "cblas_sgemm");
   b.dgemm = symbol<decltype(b.dgemm)>(handle, "cblas_dgemm");
+  b.sgemv = symbol<decltype(b.sgemv)>(handle, "cblas_sgemv");
+  b.dgemv = symbol<decltype(b.dgemv)>(handle, "cblas_dgemv");
   const auto config = symbol<char* (*)()>(handle, "openblas_get_config");
   const auto corename = symbol<char* (*)()>(handle, "openblas_get_corename");
   const auto parallel = symbol<int (*)()>(handle, "openblas_get_parallel");

@@ -43,17 +43,6 @@ struct ConvGeometry {
   bool images_in_parallel() const { return N >= max_threads() || 2 * Og * K * L * groups < (int64_t{1} << 24); }
 };
 
-template <typename T>
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb,
-          T beta, T* c, int64_t ldc) {
-  const auto trans_a = ta ? CblasTrans : CblasNoTrans, trans_b = tb ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>) {
-    blas().sgemm(CblasRowMajor, trans_a, trans_b, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
-  } else {
-    blas().dgemm(CblasRowMajor, trans_a, trans_b, m, n, k, 1.0, a, lda, b, ldb, beta, c, ldc);
-  }
-}
-
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }  // a >= 0, b > 0
 
 // The output columns [lo, hi) of one kernel column whose input column ow * stride + start lies
@@ -198,7 +187,7 @@ void forward(T* out, const T* x, const T* w, const T* bias, const ConvGeometry& 
       const T* xg = x + (n * g.C + grp * g.Cg) * g.H * g.W;
       if (!g.direct) im2col(cols, xg, g);
       T* og = out + (n * g.O + grp * g.Og) * g.L;
-      gemm<T>(false, false, g.Og, g.L, g.K, w + grp * g.Og * g.K, g.K, g.direct ? xg : cols, g.L, T(0), og, g.L);
+      gemm<T>(false, false, g.Og, g.L, g.K, T(1), w + grp * g.Og * g.K, g.K, g.direct ? xg : cols, g.L, T(0), og, g.L);
       if (bias != nullptr)
         for (int64_t o = 0; o < g.Og; ++o) {
           const T b = bias[grp * g.Og + o];
@@ -251,12 +240,12 @@ void backward(T* gx, T* gw, T* gb, const T* gout, const T* x, const T* w, const 
         if (gw != nullptr) {
           if (!g.direct) im2col(cols, x + xoff, g);
           T* slot = slots.data() + (n - first) * weight_size + grp * g.Og * g.K;
-          gemm<T>(false, true, g.Og, g.K, g.L, go, g.L, g.direct ? x + xoff : cols, g.L, T(0), slot, g.K);
+          gemm<T>(false, true, g.Og, g.K, g.L, T(1), go, g.L, g.direct ? x + xoff : cols, g.L, T(0), slot, g.K);
         }
         if (gx != nullptr) {
           // Direct: the grad columns are the grad input itself.
           T* dst = g.direct ? gx + xoff : grad_cols;
-          gemm<T>(true, false, g.K, g.L, g.Og, w + grp * g.Og * g.K, g.K, go, g.L, T(0), dst, g.L);
+          gemm<T>(true, false, g.K, g.L, g.Og, T(1), w + grp * g.Og * g.K, g.K, go, g.L, T(0), dst, g.L);
           if (!g.direct) col2im(gx + xoff, grad_cols, g);
         }
       }

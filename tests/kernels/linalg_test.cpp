@@ -2,6 +2,8 @@
 // operands, NumPy 1-d and batch-broadcast rules, empty dims.
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include "kernels/ops.h"
 #include "reference.h"
 
@@ -27,7 +29,9 @@ std::vector<double> matmul_reference(const std::vector<double>& a, const std::ve
 }
 
 TEST(Matmul, MatchesReferenceOverDtypesAndLayouts) {
-  const int64_t m = 37, k = 53, n = 29;
+  // One output row or column takes BLAS's GEMV (Note [Vector products] in kernels/cpu/blas.h),
+  // with each operand in each layout.
+  for (const auto [m, k, n] : {std::array<int64_t, 3>{37, 53, 29}, {1, 53, 29}, {37, 53, 1}, {1, 53, 1}})
   for (DType dtype : {DType::f32, DType::f64, DType::f16, DType::bf16, DType::i32, DType::i64}) {
     for (int layout = 0; layout < 4; ++layout) {
       Tensor a = random_tensor({m, k}, dtype, 1, -3, 3), b = random_tensor({k, n}, dtype, 2, -3, 3);
@@ -39,7 +43,8 @@ TEST(Matmul, MatchesReferenceOverDtypesAndLayouts) {
         a = testing::non_contiguous(a);
         b = testing::non_contiguous(b);
       }
-      SCOPED_TRACE(std::string(dtype_name(dtype)) + " layout " + std::to_string(layout));
+      SCOPED_TRACE(std::string(dtype_name(dtype)) + " layout " + std::to_string(layout) + " m " + std::to_string(m) +
+                   " n " + std::to_string(n));
       const Tensor out = matmul(a, b);
       EXPECT_EQ(out.dtype(), dtype);
       // Sums of k products: f32 rounding grows with k; 16-bit results are rounded once at the end.
