@@ -24,7 +24,7 @@
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/reduction_loops.h"
-#include "kernels/cpu/reduction_policies.h"
+#include "kernels/functors/reduction.h"
 #include "runtime/convert.h"
 #include "runtime/parallel.h"
 
@@ -53,7 +53,7 @@ NIMBUS_INLINE void load_lanes(const T* x, compute_t<T>* out) {
   for (int l = 0; l < kLanes; ++l) out[l] = static_cast<compute_t<T>>(x[l]);
 }
 
-using namespace reduce_ops;
+using namespace functors::reduce;
 
 // ---- the geometry of one reduction ----
 

@@ -13,12 +13,16 @@
 //    way), and the block combines the per-thread values in a fixed tree in shared memory;
 //  - few outputs with long reductions are cut into P pieces (P from K and R), each piece's result is
 //    stored, and a second kernel combines the P partials of an output with the same fixed tree.
-// Accumulation is the CPU's (kernels/cpu/reduction_policies.h): double for floating sums, mean,
-// var and norms, int64 for integer sums, the value type itself for amax/amin (exact). var is two
-// passes (the mean, then squared deviations from it). The order of additions differs from the
-// CPU's, so floating sums agree with it to rounding, not bit for bit; extremes and argmax/argmin
-// are exact. The policies below mirror the CPU ones; moving both into kernels/functors/ so that
-// they share one source is planned.
+// Accumulation is the CPU's, from the same source (kernels/functors/reduction.h): double for
+// floating sums, mean, var and norms, int64 for integer sums, the value type itself for amax/amin
+// (exact). var is two passes (the mean, then squared deviations from it). The order of additions
+// differs from the CPU's, so floating sums agree with it to rounding, not bit for bit; extremes
+// and argmax/argmin are exact.
+// Why not cub::DeviceReduce / DeviceSegmentedReduce: they take one contiguous range, or segments
+// given by offsets, where a reduction here is any set of dims over any strides (a column sum of
+// a row-major matrix, a transposed view); and their float sums may combine in a different order
+// per run or per GPU model for the same shape, while these kernels fix the order by the shape
+// alone. Dense sums already read at the device-to-device copy's bandwidth (bench/results/gpu-*).
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -26,6 +30,7 @@
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/elementwise_loops.cuh"  // Pack
 #include "kernels/cuda/offset_calculator.cuh"
+#include "kernels/functors/reduction.h"
 #include "runtime/convert.h"
 
 namespace nimbus::cuda {
@@ -38,78 +43,7 @@ constexpr int64_t kPieceElements = 8192;   // elements per block when an output 
 constexpr int64_t kMaxPieces = 1024;
 constexpr int64_t kSplitBelowOutputs = 1024;  // outputs are split only when there are fewer
 
-template <typename T>
-constexpr bool kFloating = std::is_floating_point_v<compute_t<T>>;
-
-template <typename V>
-NIMBUS_INLINE bool is_nan(V v) {
-  if constexpr (std::is_floating_point_v<V>) return v != v;
-  else return false;
-}
-
-// ---- accumulation policies (see kernels/cpu/reduction_policies.h) ----
-
-template <typename T>
-struct SumOp {
-  using Acc = std::conditional_t<kFloating<T>, double, int64_t>;
-  NIMBUS_INLINE Acc init() const { return Acc(0); }
-  NIMBUS_INLINE Acc step(Acc a, compute_t<T> x, double) const { return a + static_cast<Acc>(x); }
-  NIMBUS_INLINE Acc combine(Acc a, Acc b) const { return a + b; }
-};
-
-template <typename T, bool kMax>
-struct ExtremeOp {
-  using Acc = compute_t<T>;
-  NIMBUS_INLINE Acc init() const {
-    if constexpr (kFloating<T>)
-      return kMax ? -std::numeric_limits<Acc>::infinity() : std::numeric_limits<Acc>::infinity();
-    else return kMax ? std::numeric_limits<Acc>::lowest() : std::numeric_limits<Acc>::max();
-  }
-  NIMBUS_INLINE Acc step(Acc a, compute_t<T> x, double) const { return combine(a, x); }
-  NIMBUS_INLINE Acc combine(Acc a, Acc x) const {
-    const bool take = (kMax ? x > a : x < a) || is_nan(x);  // a NaN, once seen, stays
-    return take && !is_nan(a) ? x : a;
-  }
-};
-
-template <typename T>
-struct CenteredSquaresOp {
-  using Acc = double;
-  NIMBUS_INLINE Acc init() const { return 0.0; }
-  NIMBUS_INLINE Acc step(Acc a, compute_t<T> x, double c) const {
-    const double d = static_cast<double>(x) - c;
-    return a + d * d;
-  }
-  NIMBUS_INLINE Acc combine(Acc a, Acc b) const { return a + b; }
-};
-
-enum class NormKind { two, one, zero, inf, neg_inf, general };
-
-template <typename T, NormKind kKind>
-struct NormOp {
-  using Acc = double;
-  double p = 2.0;
-  NIMBUS_INLINE Acc init() const {
-    return kKind == NormKind::neg_inf ? std::numeric_limits<double>::infinity() : 0.0;
-  }
-  NIMBUS_INLINE Acc step(Acc a, compute_t<T> value, double) const {
-    const double x = ::fabs(static_cast<double>(value));
-    if constexpr (kKind == NormKind::two) return a + x * x;
-    else if constexpr (kKind == NormKind::one) return a + x;
-    else if constexpr (kKind == NormKind::zero) return a + (x != 0.0 ? 1.0 : 0.0);
-    else if constexpr (kKind == NormKind::general) return a + ::pow(x, p);
-    else return combine(a, x);
-  }
-  NIMBUS_INLINE Acc combine(Acc a, Acc b) const {
-    if constexpr (kKind == NormKind::inf || kKind == NormKind::neg_inf) {
-      if (a != a) return a;
-      if (b != b) return b;
-      return kKind == NormKind::inf ? (a < b ? b : a) : (b < a ? b : a);
-    } else {
-      return a + b;
-    }
-  }
-};
+using namespace functors::reduce;
 
 // ---- the geometry ----
 
