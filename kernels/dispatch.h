@@ -95,6 +95,20 @@ struct KernelTable {
   void (*layer_norm_backward)(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_bias,
                               const Tensor& grad_out, const Tensor& x, const Tensor& mean, const Tensor& rstd,
                               const Tensor& weight) = nullptr;
+  // Batch norm over x [N, C, S] (S = H * W, 1 for [N, C]), f32 or f64; weight, bias, mean, rstd,
+  // var, running_mean and running_var are [C] in x's dtype. Training: writes the batch's
+  // per-channel mean, biased variance `var` and rstd = 1 / sqrt(var + eps) (running_mean and
+  // running_var are undefined: the caller updates its running statistics from mean and var).
+  // Evaluation: mean = running_mean and rstd = 1 / sqrt(running_var + eps) are written and used
+  // (var is undefined). out = (x - mean) * rstd * weight + bias.
+  void (*batch_norm)(const Tensor& out, const Tensor& mean, const Tensor& rstd, const Tensor& var, const Tensor& x,
+                     const Tensor& weight, const Tensor& bias, const Tensor& running_mean, const Tensor& running_var,
+                     bool training, double eps) = nullptr;
+  // The three gradients ([N, C, S], [C], [C]) from the forward's mean and rstd: through the batch
+  // statistics in training, with mean and rstd constant in evaluation. eps is the forward's.
+  void (*batch_norm_backward)(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& grad_bias,
+                              const Tensor& grad_out, const Tensor& x, const Tensor& mean, const Tensor& rstd,
+                              const Tensor& weight, bool training, double eps) = nullptr;
   // logits [N, C, inner], target i64 [N, inner] (range-checked but for ignore_index); writes the
   // per-position loss (0 where ignored) into loss [N, inner] in the compute dtype.
   void (*cross_entropy)(const Tensor& loss, const Tensor& logits, const Tensor& target, int64_t ignore_index,

@@ -60,8 +60,9 @@ class ScopedKernelSwitch {
 // [Multi-tensor optimizer steps] in multi_tensor_chunks.h).
 NIMBUS_API KernelSwitch& multi_tensor_optimizer_switch();
 // NIMBUS_CUDA_CUDNN: the cuDNN paths, loaded at first use: conv2d (Note [cuDNN convolution] in
-// cuda/cudnn_conv.cu) and avg_pool2d (Note [cuDNN pooling] in cuda/cudnn_pool.cpp). One switch and
-// one pair of counts for all of them: cuDNN is one library, present or not on a host.
+// cuda/cudnn_conv.cu), avg_pool2d (Note [cuDNN pooling] in cuda/cudnn_pool.cpp) and batch_norm
+// (Note [cuDNN batch norm] in cuda/cudnn_batch_norm.cpp). One switch and one pair of counts for
+// all of them: cuDNN is one library, present or not on a host.
 NIMBUS_API KernelSwitch& cudnn_switch();
 // NIMBUS_CUDA_LT_EPILOGUE: batched GEMMs through cuBLASLt (Note [cuBLASLt epilogues] in
 // cuda/cublaslt_gemm.cu).

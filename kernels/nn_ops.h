@@ -58,6 +58,27 @@ NIMBUS_API LayerNormGrads layer_norm_backward(const Tensor& grad_out, const Tens
                                               const Tensor& mean, const Tensor& rstd, const Tensor& weight = Tensor(),
                                               bool has_bias = false);
 
+// ---- batch norm ----
+// Normalizes x [N, C] or [N, C, H, W] (contiguous or not; f32 or f64: callers convert 16-bit
+// inputs) per channel C. Training: with the batch's mean and biased variance, returned as `mean`
+// and `var` for the caller's running statistics (running_mean / running_var are ignored and may be
+// undefined). Evaluation: with running_mean and running_var ([C]). weight and bias are [C].
+// mean and rstd = 1 / sqrt(var + eps) ([C], x's dtype) are saved for the backward; var is
+// undefined in evaluation. One fused op (Note [Fused batch norm] in kernels/nn_batch_norm.cpp).
+struct BatchNormResult {
+  Tensor output, mean, rstd, var;
+};
+NIMBUS_API BatchNormResult batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                                      const Tensor& running_mean, const Tensor& running_var, bool training,
+                                      double eps = 1e-5);
+struct BatchNormGrads {
+  Tensor grad_input, grad_weight, grad_bias;
+};
+// The gradients of x, weight and bias; `training` and eps must be the forward's.
+NIMBUS_API BatchNormGrads batch_norm_backward(const Tensor& grad_out, const Tensor& x, const Tensor& mean,
+                                              const Tensor& rstd, const Tensor& weight, bool training,
+                                              double eps = 1e-5);
+
 // ---- losses ----
 enum class Reduction { none, mean, sum };
 

@@ -2,6 +2,8 @@
 #include "frontend/autograd/nn_functions.h"
 #include "frontend/autograd/record.h"
 
+#include <utility>
+
 #include "kernels/ops.h"
 
 namespace nimbus::autograd {
@@ -53,6 +55,22 @@ Variable layer_norm(const Variable& x, const Shape& normalized_shape, const Vari
       return std::vector<Tensor>{grads.grad_input, grads.grad_weight, grads.grad_bias};
     };
   });
+}
+
+BatchNormOutput batch_norm(const Variable& x, const Variable& weight, const Variable& bias, const Tensor& running_mean,
+                           const Tensor& running_var, bool training, double eps) {
+  BatchNormResult r =
+      nimbus::batch_norm(x.data(), weight.data(), bias.data(), running_mean, running_var, training, eps);
+  Variable out = record("batch_norm", r.output, {x, weight, bias}, [&] {
+    SavedTensor sx(x.data()), sw(weight.data()), mean(r.mean), rstd(r.rstd);
+    return [=](const Tensor& g) {
+      const char* what = "batch_norm";
+      BatchNormGrads grads = batch_norm_backward(g, sx.get(what), mean.get(what), rstd.get(what), sw.get(what),
+                                                 training, eps);
+      return std::vector<Tensor>{grads.grad_input, grads.grad_weight, grads.grad_bias};
+    };
+  });
+  return {std::move(out), r.mean, r.var};
 }
 
 Variable cross_entropy(const Variable& logits, const Tensor& target, Reduction reduction, int64_t ignore_index,

@@ -16,6 +16,17 @@ NIMBUS_API Variable log_softmax(const Variable& x, int64_t dim);
 NIMBUS_API Variable fused_attention(const Variable& q, const Variable& k, const Variable& v, bool causal);
 NIMBUS_API Variable layer_norm(const Variable& x, const Shape& normalized_shape, const Variable& weight,
                                const Variable& bias, double eps = 1e-5);
+// Batch norm as one tape node (kernels/nn_ops.h): x [N, C] or [N, C, H, W] in f32 or f64, weight
+// and bias [C] of x's dtype. Training normalizes with the batch's statistics and returns its mean
+// and biased variance in `mean` and `var` (plain tensors, for the running statistics); evaluation
+// uses running_mean and running_var, which get no gradient.
+struct BatchNormOutput {
+  Variable output;
+  Tensor mean, var;
+};
+NIMBUS_API BatchNormOutput batch_norm(const Variable& x, const Variable& weight, const Variable& bias,
+                                      const Tensor& running_mean, const Tensor& running_var, bool training,
+                                      double eps = 1e-5);
 // logits [N, C] (or [N, C, d...]) against class indices (i64).
 NIMBUS_API Variable cross_entropy(const Variable& logits, const Tensor& target, Reduction reduction = Reduction::mean,
                                   int64_t ignore_index = -100, double label_smoothing = 0.0);

@@ -1,6 +1,7 @@
 #include "frontend/nn/batch_norm.h"
 
 #include "frontend/autograd/functions.h"
+#include "frontend/autograd/nn_functions.h"
 #include "kernels/ops.h"
 
 namespace nimbus::nn {
@@ -25,40 +26,32 @@ Variable BatchNorm::forward(const Variable& input) {
   // cuDNN's batch norm keeps its statistics in f32: f16 squares of the centred values overflow
   // above 256, and a bf16 mean keeps 8 bits, which the subtraction would carry into every value.
   const bool narrow = input.dtype() == DType::f16 || input.dtype() == DType::bf16;
-  const Variable x = narrow ? autograd::to(input, DType::f32) : input;
-  const Variable weight = narrow ? autograd::to(weight_, DType::f32) : weight_;
-  const Variable bias = narrow ? autograd::to(bias_, DType::f32) : bias_;
   const int64_t rank = 2 + spatial_dims_;
-  NIMBUS_CHECK_T(ShapeError, x.dim() == rank && x.size(1) == num_features_, "BatchNorm", spatial_dims_ ? "2d" : "1d",
-                 "(", num_features_, "): expected input ", rank == 2 ? "[N, C]" : "[N, C, H, W]", " with C = ",
-                 num_features_, ", got ", shape_str(x.shape()));
-  std::vector<int64_t> dims = {0};
-  for (int64_t d = 2; d < rank; ++d) dims.push_back(d);
-  Shape channel_shape(static_cast<size_t>(rank), 1);
-  channel_shape[1] = num_features_;  // [1, C] or [1, C, 1, 1]: broadcasts over the other dims
-
-  Variable mean, var;
-  if (is_training()) {
-    const int64_t count = x.data().numel() / num_features_;
-    NIMBUS_CHECK_T(ShapeError, count > 1, "BatchNorm: training needs more than one value per channel, got input ",
-                   shape_str(x.shape()));
-    mean = autograd::mean(x, dims, /*keepdim=*/true);
-    const Variable centred = autograd::sub(x, mean);
-    var = autograd::mean(autograd::mul(centred, centred), dims, true);
+  NIMBUS_CHECK_T(ShapeError, input.dim() == rank && input.size(1) == num_features_, "BatchNorm",
+                 spatial_dims_ ? "2d" : "1d", "(", num_features_, "): expected input ",
+                 rank == 2 ? "[N, C]" : "[N, C, H, W]", " with C = ", num_features_, ", got ",
+                 shape_str(input.shape()));
+  const bool training = is_training();
+  const int64_t count = input.data().numel() / num_features_;
+  NIMBUS_CHECK_T(ShapeError, !training || count > 1,
+                 "BatchNorm: training needs more than one value per channel, got input ", shape_str(input.shape()));
+  // One fused op (Note [Fused batch norm] in kernels/nn_batch_norm.cpp) in one dtype: f64 when the
+  // input or the parameters are f64, else f32 (the dtype the composed formula's type promotion
+  // gave). The casts are on the tape, so each gradient comes back in its tensor's own dtype.
+  const DType dt = input.dtype() == DType::f64 || weight_.dtype() == DType::f64 ? DType::f64 : DType::f32;
+  auto in_dt = [dt](const Variable& v) { return v.dtype() == dt ? v : autograd::to(v, dt); };
+  autograd::BatchNormOutput r =
+      autograd::batch_norm(in_dt(input), in_dt(weight_), in_dt(bias_), running_mean_, running_var_, training, eps_);
+  if (training) {
+    // The running statistics from the batch's mean and biased variance, as PyTorch updates them:
+    // momentum, and the unbiased variance.
     autograd::NoGradGuard no_grad;
     const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
-    running_mean_.copy_(add(mul(running_mean_, 1 - momentum_), mul(mean.data().reshape({num_features_}), momentum_)));
-    running_var_.copy_(
-        add(mul(running_var_, 1 - momentum_), mul(var.data().reshape({num_features_}), momentum_ * unbias)));
+    running_mean_.copy_(add(mul(running_mean_, 1 - momentum_), mul(r.mean, momentum_)));
+    running_var_.copy_(add(mul(running_var_, 1 - momentum_), mul(r.var, momentum_ * unbias)));
     num_batches_tracked_.copy_(add(num_batches_tracked_, 1));
-  } else {
-    mean = Variable(running_mean_.reshape(channel_shape));
-    var = Variable(running_var_.reshape(channel_shape));
   }
-  const Variable normalised = autograd::div(autograd::sub(x, mean), autograd::sqrt(autograd::add(var, eps_)));
-  const Variable out = autograd::add(autograd::mul(normalised, autograd::reshape(weight, channel_shape)),
-                                     autograd::reshape(bias, channel_shape));
-  return narrow ? autograd::to(out, input.dtype()) : out;
+  return narrow ? autograd::to(r.output, input.dtype()) : r.output;
 }
 
 }  // namespace nimbus::nn

@@ -2,7 +2,7 @@
 // Batch normalisation over [N, C] (BatchNorm1d) or [N, C, H, W] (BatchNorm2d) inputs.
 // Training: normalise with the batch's mean and biased variance, and update the running
 // statistics (momentum 0.1, unbiased variance) as PyTorch does. Evaluation: use the running
-// statistics. Built from differentiable ops (a fused kernel may replace it with the same results).
+// statistics. One fused op forward and one backward (autograd::batch_norm, kernels/nn_ops.h).
 #include "frontend/nn/module.h"
 
 namespace nimbus::nn {

@@ -22,9 +22,11 @@ void adam_step_many_kernel(const std::vector<Tensor>& params, const std::vector<
 // Each family file adds its entries to the CPU table.
 void fill_reduction_kernels(KernelTable& table);
 void fill_indexing_kernels(KernelTable& table);
-// NN ops (kernels/nn_ops.h): softmax and cross-entropy, layer norm, the rest, fused attention.
+// NN ops (kernels/nn_ops.h): softmax and cross-entropy, layer norm, batch norm, the rest, fused
+// attention.
 void fill_nn_softmax_kernels(KernelTable& table);
 void fill_nn_norm_kernels(KernelTable& table);
+void fill_nn_batch_norm_kernels(KernelTable& table);
 void fill_nn_misc_kernels(KernelTable& table);
 void fill_nn_attention_kernels(KernelTable& table);
 // Convolution and pooling (kernels/conv_ops.h).

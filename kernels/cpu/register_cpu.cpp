@@ -16,6 +16,7 @@ void register_kernels() {
   fill_indexing_kernels(table);
   fill_nn_softmax_kernels(table);
   fill_nn_norm_kernels(table);
+  fill_nn_batch_norm_kernels(table);
   fill_nn_misc_kernels(table);
   fill_nn_attention_kernels(table);
   fill_conv_kernels(table);

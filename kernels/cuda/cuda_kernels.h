@@ -57,6 +57,7 @@ void fill_indexing_kernels(KernelTable& table);  // index_select, gather, scatte
 void fill_nn_misc_kernels(KernelTable& table);   // embedding backward, dropout, BCE with logits
 void fill_conv_kernels(KernelTable& table);      // convolution and pooling
 void fill_attention_kernels(KernelTable& table); // scaled dot-product attention
+void fill_batch_norm_kernels(KernelTable& table);  // batch norm, forward and backward
 
 // Installs the CUDA table; called once by the backend's entry point (runtime/cuda/cuda_backend.cpp).
 void register_kernels();

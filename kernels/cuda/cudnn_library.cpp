@@ -85,6 +85,9 @@ std::optional<std::string> fill(void* handle, CudnnLibrary& lib) {
   get(lib.DestroyPoolingDescriptor, "cudnnDestroyPoolingDescriptor");
   get(lib.PoolingForward, "cudnnPoolingForward");
   get(lib.PoolingBackward, "cudnnPoolingBackward");
+  get(lib.BatchNormalizationForwardTraining, "cudnnBatchNormalizationForwardTraining");
+  get(lib.BatchNormalizationForwardInference, "cudnnBatchNormalizationForwardInference");
+  get(lib.BatchNormalizationBackward, "cudnnBatchNormalizationBackward");
   return missing;
 }
 

@@ -1,9 +1,9 @@
 #pragma once
-// cuDNN's legacy convolution and pooling API as a table of function pointers, filled by dlopen at
-// first use (Note [cuDNN convolution] in kernels/cuda/cudnn_conv.cu says why it is not linked).
-// Only the functions the convolution and pooling paths call are in the table; their types come
-// from cudnn.h, so a mismatch with the header is a compile error. Built only where the header was
-// found (NIMBUS_HAVE_CUDNN, runtime/cuda/CMakeLists.txt).
+// cuDNN's legacy convolution, pooling and batch norm API as a table of function pointers, filled by
+// dlopen at first use (Note [cuDNN convolution] in kernels/cuda/cudnn_conv.cu says why it is not
+// linked). Only the functions the convolution, pooling and batch norm paths call are in the table;
+// their types come from cudnn.h, so a mismatch with the header is a compile error. Built only where
+// the header was found (NIMBUS_HAVE_CUDNN, runtime/cuda/CMakeLists.txt).
 #if NIMBUS_HAVE_CUDNN
 #include <cudnn.h>
 
@@ -40,6 +40,9 @@ struct CudnnLibrary {
   decltype(&::cudnnDestroyPoolingDescriptor) DestroyPoolingDescriptor;
   decltype(&::cudnnPoolingForward) PoolingForward;
   decltype(&::cudnnPoolingBackward) PoolingBackward;
+  decltype(&::cudnnBatchNormalizationForwardTraining) BatchNormalizationForwardTraining;
+  decltype(&::cudnnBatchNormalizationForwardInference) BatchNormalizationForwardInference;
+  decltype(&::cudnnBatchNormalizationBackward) BatchNormalizationBackward;
 };
 
 // The table, loaded once per process; nullptr when cuDNN cannot be loaded, with the reason

@@ -17,6 +17,7 @@ void register_kernels() {
   fill_nn_misc_kernels(table);
   fill_conv_kernels(table);
   fill_attention_kernels(table);
+  fill_batch_norm_kernels(table);
   nimbus::register_kernels(DeviceType::cuda, table);
   register_analytics_ops();  // take, filter, sort and group_by on CUDA columns (analytics/ops/device_ops.h)
   // Tensor::copy_ on a CUDA device (dtype conversion, strided and broadcast copies) runs here.
