@@ -62,6 +62,10 @@ struct KernelTable {
   // when `accumulate`; a and w may have any strides (stride 0 on broadcast batch dims), out is
   // contiguous; one dtype throughout.
   void (*batched_gemm)(const Tensor& out, const Tensor& a, const Tensor& w, bool accumulate) = nullptr;
+  // out = a @ w + bias as batched_gemm, with bias [N] (dense, out's dtype) added to every row:
+  // linear's product. Optional: without it, linear writes the bias into out and runs batched_gemm
+  // with `accumulate` (kernels/linalg.cpp); a backend registers it to fuse the bias into the GEMM.
+  void (*batched_gemm_bias)(const Tensor& out, const Tensor& a, const Tensor& w, const Tensor& bias) = nullptr;
   // Indexing (index tensors are i64 and already range-checked).
   void (*index_select)(const Tensor& out, const Tensor& in, int dim, const Tensor& index) = nullptr;
   void (*gather)(const Tensor& out, const Tensor& in, int dim, const Tensor& index) = nullptr;

@@ -75,11 +75,18 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   detail::common_device("linear", {&x, &weight, &bias});
   const MatmulPlan p = plan_matmul(x, weight.t());
   if (promote_types(p.dtype, bias.dtype()) != p.dtype) return add(matmul(x, weight.t()), bias);
-  // The bias is written into the output and the GEMM adds the product to it: one pass over the
-  // output instead of two (BLAS would otherwise zero it first), and no second buffer. (clone, not
-  // contiguous: with a single row the expanded bias already counts as contiguous, and the product
-  // must not land in the bias itself.)
   const Shape rows = {p.a3.size(0), p.a3.size(1), p.b3.size(2)};
+  // A backend that adds the bias inside its GEMM (CUDA's cuBLASLt epilogue, Note [cuBLASLt
+  // epilogues]) writes the output once.
+  if (const auto fused = kernels_for(p.device).batched_gemm_bias) {
+    Tensor out = empty(rows, {p.dtype, p.device});
+    fused(out, p.a3, p.b3, bias.to(p.dtype).contiguous());
+    return out.view(p.out_shape);
+  }
+  // Otherwise the bias is written into the output and the GEMM adds the product to it: one pass
+  // over the output instead of two (BLAS would otherwise zero it first), and no second buffer.
+  // (clone, not contiguous: with a single row the expanded bias already counts as contiguous, and
+  // the product must not land in the bias itself.)
   Tensor out = bias.to(p.dtype).expand(rows).clone();
   NIMBUS_KERNEL(p.device, batched_gemm, "linear")(out, p.a3, p.b3, /*accumulate=*/true);
   return out.view(p.out_shape);

@@ -16,9 +16,8 @@
 // Without an epilogue, cuBLASLt picks from the kernels cublasGemmStridedBatchedEx uses and costs a
 // heuristic query (a few microseconds of host time) per call.
 //
-// What the kernel table reaches today: batched_gemm (matmul, and linear's beta = 1 GEMM onto the
-// bias already in the output). cublaslt_gemm takes the bias for an epilogue, for a linear entry
-// of the table to call; until one exists only the plain and accumulating forms run.
+// What the kernel table reaches: batched_gemm (matmul; the plain and accumulating forms) and
+// batched_gemm_bias (linear with a bias: the bias epilogue, gemm.cu), both while the switch is on.
 //
 // Precision, as on the cuBLAS path (Note [cuBLAS layouts] in gemm.cu): f32 computes in f32,
 // with TF32 only under NIMBUS_ALLOW_TF32=1; f16 and bf16 accumulate in f32 and round once; split-K

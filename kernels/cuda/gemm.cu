@@ -120,8 +120,27 @@ void batched_gemm_kernel(const Tensor& out, const Tensor& a, const Tensor& w, bo
   }
 }
 
+// linear's product: the bias in cuBLASLt's epilogue while its switch is on (Note [cuBLASLt
+// epilogues]); otherwise, or where Lt declines, the bias written into out and the GEMM adding the
+// product onto it, as linear does without this entry.
+void batched_gemm_bias_kernel(const Tensor& out, const Tensor& a, const Tensor& w, const Tensor& bias) {
+  if (out.numel() == 0) return;
+  DeviceScope scope(out.device().index);
+  const bool floating = out.dtype() == DType::f32 || out.dtype() == DType::f16 || out.dtype() == DType::bf16;
+  if (floating && a.size(2) > 0 && cublaslt_gemm_switch().enabled()) {
+    const bool ran_on_lt = cublaslt_gemm(out, blas_ready(a), blas_ready(w), /*accumulate=*/false, bias);
+    cublaslt_gemm_switch().count(ran_on_lt);
+    if (ran_on_lt) return;
+  }
+  out.copy_(bias.expand(out.shape()));
+  batched_gemm_kernel(out, a, w, /*accumulate=*/true);
+}
+
 }  // namespace
 
-void fill_gemm_kernels(KernelTable& table) { table.batched_gemm = batched_gemm_kernel; }
+void fill_gemm_kernels(KernelTable& table) {
+  table.batched_gemm = batched_gemm_kernel;
+  table.batched_gemm_bias = batched_gemm_bias_kernel;
+}
 
 }  // namespace nimbus::cuda

@@ -1,5 +1,6 @@
 // GEMMs through cuBLASLt on cuda:0 (switch on, Note [cuBLASLt epilogues] in
-// kernels/cuda/cublaslt_gemm.cu) against the CPU: linear with and without bias and batched matmul
+// kernels/cuda/cublaslt_gemm.cu) against the CPU: linear with bias (the bias epilogue, through the
+// batched_gemm_bias entry) and without, and batched matmul
 // over odd sizes (1, 7, 33, 257), plain and transposed operands and a view that starts one element
 // into its storage, in f32, f16 and bf16. Each dtype also checks that cuBLASLt, not the cuBLAS
 // fallback, computed results (cublaslt_gemm_switch().counts()), since a fallback would pass the comparison
