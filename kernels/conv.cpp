@@ -157,13 +157,14 @@ Conv2dGrads conv2d_backward(const Tensor& grad_out, const Tensor& x, const Tenso
 }
 
 MaxPool2dResult max_pool2d(const Tensor& x, Pair kernel, std::optional<Pair> stride, Pair padding, Pair dilation,
-                           bool ceil_mode) {
+                           bool ceil_mode, bool with_indices) {
   constexpr const char* op = "max_pool2d";
   const Device device = detail::common_device(op, {&x});
   require_floating(op, x);
   const Pool2dParams p = pool_params(op, x.shape(), kernel, stride, padding, dilation, ceil_mode, true);
   const Shape out_shape = pool_output_shape(op, x.shape(), p);
-  MaxPool2dResult r{empty(out_shape, {x.dtype(), device}), empty(out_shape, {DType::i64, device})};
+  MaxPool2dResult r{empty(out_shape, {x.dtype(), device}),
+                    with_indices ? empty(out_shape, {DType::i64, device}) : Tensor()};
   if (r.output.numel() == 0) return r;
   NIMBUS_KERNEL(device, max_pool2d, op)(r.output, r.indices, x.contiguous(), p);
   return r;

@@ -36,11 +36,14 @@ struct Pool2dParams {
 
 // x [N, C, H, W]; stride defaults to the kernel size. indices (i64) hold, per output element, the
 // flattened h * W + w position of the max within its input plane, as PyTorch. NaN propagates.
+// Without `with_indices` (no backward will run: inference) indices stay undefined and only the
+// maxima are computed.
 struct MaxPool2dResult {
   Tensor output, indices;
 };
 NIMBUS_API MaxPool2dResult max_pool2d(const Tensor& x, Pair kernel, std::optional<Pair> stride = std::nullopt,
-                                      Pair padding = {0, 0}, Pair dilation = {1, 1}, bool ceil_mode = false);
+                                      Pair padding = {0, 0}, Pair dilation = {1, 1}, bool ceil_mode = false,
+                                      bool with_indices = true);
 // Gradient w.r.t. the input of shape input_shape ([N, C, H, W]).
 NIMBUS_API Tensor max_pool2d_backward(const Tensor& grad_out, const Tensor& indices, const Shape& input_shape);
 

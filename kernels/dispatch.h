@@ -159,6 +159,7 @@ struct KernelTable {
   void (*conv2d_backward)(const Tensor& grad_input, const Tensor& grad_weight, const Tensor& grad_bias,
                           const Tensor& grad_out, const Tensor& x, const Tensor& weight,
                           const Conv2dParams& params) = nullptr;
+  // indices may be undefined (inference): then only out is written.
   void (*max_pool2d)(const Tensor& out, const Tensor& indices, const Tensor& x, const Pool2dParams& params) = nullptr;
   // grad_input (zeroed here) gets grad_out added at indices, plane by plane.
   void (*max_pool2d_backward)(const Tensor& grad_input, const Tensor& grad_out, const Tensor& indices) = nullptr;

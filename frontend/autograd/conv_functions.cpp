@@ -21,7 +21,8 @@ Variable conv2d(const Variable& x, const Variable& weight, const Variable& bias,
 }
 
 Variable max_pool2d(const Variable& x, Pair kernel, std::optional<Pair> stride, Pair padding) {
-  MaxPool2dResult r = nimbus::max_pool2d(x.data(), kernel, stride, padding);
+  // Without a backward to come (inference), the argmax positions are not computed.
+  MaxPool2dResult r = nimbus::max_pool2d(x.data(), kernel, stride, padding, {1, 1}, false, needs_grad({&x}));
   return record("max_pool2d", r.output, {x}, [&] {
     SavedTensor indices(r.indices);
     const Shape input_shape = x.shape();

@@ -17,6 +17,7 @@
 //   interleaved partial sums combined in a fixed tree (channel_sum): fixed order, vectorized.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "kernels/cpu/blas.h"
@@ -140,6 +141,38 @@ void im2col(T* cols, const T* x, const ConvGeometry& g) {
       }
 }
 
+// Note [Padded im2col]
+// On small maps the rows im2col copies are a few elements long (4 floats for a 4x4 map), and the
+// per-row work of im2col above (where the row lies, zeroing its padded ends) costs more than the
+// copy. For stride 1 without dilation and rows up to kPaddedRowLimit elements, the image is first
+// copied into a zero-bordered [Cg, H + 2 ph, W + 2 pw] buffer; each column row is then OH copies
+// of OW elements at fixed offsets, with no bounds logic. The columns are the same values.
+constexpr int64_t kPaddedRowLimit = 16;
+
+bool padded_im2col(const ConvGeometry& g) {
+  return !g.direct && g.p.stride == Pair{1, 1} && g.p.dilation == Pair{1, 1} && g.OW <= kPaddedRowLimit;
+}
+
+// Elements of the zero-bordered copy padded_im2col needs, 0 when it does not apply.
+int64_t padded_size(const ConvGeometry& g) {
+  return padded_im2col(g) ? g.Cg * (g.H + 2 * g.p.padding[0]) * (g.W + 2 * g.p.padding[1]) : 0;
+}
+
+template <typename T>
+void im2col_padded(T* cols, T* padded, const T* x, const ConvGeometry& g) {
+  const int64_t ph = g.p.padding[0], pw = g.p.padding[1], Hp = g.H + 2 * ph, Wp = g.W + 2 * pw;
+  std::memset(padded, 0, static_cast<size_t>(g.Cg * Hp * Wp) * sizeof(T));
+  for (int64_t c = 0; c < g.Cg; ++c)
+    for (int64_t h = 0; h < g.H; ++h) copy_short(padded + (c * Hp + h + ph) * Wp + pw, x + (c * g.H + h) * g.W, g.W);
+  for (int64_t c = 0; c < g.Cg; ++c)
+    for (int64_t kh = 0; kh < g.kH; ++kh)
+      for (int64_t kw = 0; kw < g.kW; ++kw) {
+        T* row = cols + ((c * g.kH + kh) * g.kW + kw) * g.L;
+        const T* src = padded + (c * Hp + kh) * Wp + kw;
+        for (int64_t oh = 0; oh < g.OH; ++oh) copy_short(row + oh * g.OW, src + oh * Wp, g.OW);
+      }
+}
+
 // Adds columns [K, L] back into one image-group gx [Cg, H, W] (zeroed first), in row order.
 template <typename T>
 void col2im(T* gx, const T* cols, const ConvGeometry& g) {
@@ -166,12 +199,14 @@ void col2im(T* gx, const T* cols, const ConvGeometry& g) {
 }
 
 // Calls body(n, scratch) for each image, in parallel or not (see images_in_parallel), with
-// `scratch_size` elements of per-thread scratch.
+// `scratch_size` elements of per-thread scratch. The scratch is not zeroed: every use writes it
+// whole first (im2col's columns, a GEMM with beta = 0), and at one small image zeroing it cost
+// as much as filling it.
 template <typename T, typename Body>
 void for_each_image(const ConvGeometry& g, int64_t first, int64_t count, int64_t scratch_size, const Body& body) {
   auto piece = [&](int64_t begin, int64_t end) {
-    std::vector<T> scratch(static_cast<size_t>(scratch_size));
-    for (int64_t n = begin; n < end; ++n) body(first + n, scratch.data());
+    const std::unique_ptr<T[]> scratch(new T[static_cast<size_t>(scratch_size)]);
+    for (int64_t n = begin; n < end; ++n) body(first + n, scratch.get());
   };
   if (g.images_in_parallel()) {
     parallel_for(count, 1, piece);
@@ -182,17 +217,17 @@ void for_each_image(const ConvGeometry& g, int64_t first, int64_t count, int64_t
 
 template <typename T>
 void forward(T* out, const T* x, const T* w, const T* bias, const ConvGeometry& g) {
-  for_each_image<T>(g, 0, g.N, g.direct ? 0 : g.K * g.L, [&](int64_t n, T* cols) {
+  for_each_image<T>(g, 0, g.N, g.direct ? 0 : g.K * g.L + padded_size(g), [&](int64_t n, T* cols) {
     for (int64_t grp = 0; grp < g.groups; ++grp) {
       const T* xg = x + (n * g.C + grp * g.Cg) * g.H * g.W;
-      if (!g.direct) im2col(cols, xg, g);
+      if (padded_im2col(g)) im2col_padded(cols, cols + g.K * g.L, xg, g);
+      else if (!g.direct) im2col(cols, xg, g);
       T* og = out + (n * g.O + grp * g.Og) * g.L;
-      gemm<T>(false, false, g.Og, g.L, g.K, T(1), w + grp * g.Og * g.K, g.K, g.direct ? xg : cols, g.L, T(0), og, g.L);
+      // The bias is written first and the GEMM adds the product onto it (beta = 1), as linear does.
       if (bias != nullptr)
-        for (int64_t o = 0; o < g.Og; ++o) {
-          const T b = bias[grp * g.Og + o];
-          for (int64_t l = 0; l < g.L; ++l) og[o * g.L + l] += b;
-        }
+        for (int64_t o = 0; o < g.Og; ++o) std::fill(og + o * g.L, og + (o + 1) * g.L, bias[grp * g.Og + o]);
+      gemm<T>(false, false, g.Og, g.L, g.K, T(1), w + grp * g.Og * g.K, g.K, g.direct ? xg : cols, g.L,
+              bias != nullptr ? T(1) : T(0), og, g.L);
     }
   });
 }

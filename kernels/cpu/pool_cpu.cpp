@@ -105,6 +105,7 @@ void max_pool_2x2_plane(const T* xp, T* op, int64_t* ip, const PlaneGeometry& g)
     for (int64_t ow0 = 0; ow0 < g.OW; ow0 += kChunk) {
       const int64_t n = std::min(kChunk, g.OW - ow0);
       max_2x2_chunk(r0 + 2 * ow0, r0 + g.W + 2 * ow0, op + oh * g.OW + ow0, code, n);
+      if (ip == nullptr) continue;  // maxima only
       // Position code -> index h * W + w within the plane.
       int64_t* irow = ip + oh * g.OW + ow0;
       const int64_t base = 2 * oh * g.W + 2 * ow0;
@@ -119,14 +120,14 @@ void max_pool2d_kernel(const Tensor& out, const Tensor& indices, const Tensor& i
     using Acc = functors::acc_t<T>;
     const T* const x = static_cast<const T*>(in.data_ptr());
     T* const o = static_cast<T*>(out.data_ptr());
-    int64_t* const idx = static_cast<int64_t*>(indices.data_ptr());
+    int64_t* const idx = indices.defined() ? static_cast<int64_t*>(indices.data_ptr()) : nullptr;
     const int64_t work = g.OH * g.OW * p.kernel[0] * p.kernel[1];
     const bool plain_2x2 = is_plain_2x2(p, g);
     parallel_for(g.planes, plane_grain(work), [&](int64_t begin, int64_t end) {
       for (int64_t plane = begin; plane < end; ++plane) {
         const T* xp = x + plane * g.H * g.W;
         T* op = o + plane * g.OH * g.OW;
-        int64_t* ip = idx + plane * g.OH * g.OW;
+        int64_t* ip = idx != nullptr ? idx + plane * g.OH * g.OW : nullptr;
         if (plain_2x2) {
           max_pool_2x2_plane(xp, op, ip, g);
           continue;
@@ -152,7 +153,7 @@ void max_pool2d_kernel(const Tensor& out, const Tensor& indices, const Tensor& i
                 }
               }
             op[oh * g.OW + ow] = static_cast<T>(best);
-            ip[oh * g.OW + ow] = best_index;
+            if (ip != nullptr) ip[oh * g.OW + ow] = best_index;
           }
         }
       }

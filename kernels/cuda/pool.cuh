@@ -76,7 +76,7 @@ __global__ void max_pool_kernel(T* out, int64_t* indices, const T* x, PoolShape 
         }
       }
     out[i] = convert<T>(best);
-    indices[i] = best_index;
+    if (indices != nullptr) indices[i] = best_index;  // null at inference
   }
 }
 
@@ -175,7 +175,7 @@ inline void max_pool2d(const Tensor& out, const Tensor& indices, const Tensor& i
   const PoolShape s = pool_shape(in, out, p);
   NIMBUS_DISPATCH_FLOAT(in.dtype(), "max_pool2d", [&]<typename T>() {
     max_pool_kernel<T><<<blocks_for(out.numel()), kBlockSize, 0, stream>>>(
-        static_cast<T*>(out.data_ptr()), static_cast<int64_t*>(indices.data_ptr()),
+        static_cast<T*>(out.data_ptr()), indices.defined() ? static_cast<int64_t*>(indices.data_ptr()) : nullptr,
         static_cast<const T*>(in.data_ptr()), s);
     NIMBUS_CUDA_CHECK_LAUNCH();
   });

@@ -247,6 +247,7 @@ TEST(Conv2d, RowRunsOfEveryShortLengthMatchReference) {
       {{1, 1}, {1, 2}, {1, 2}, 2},  // runs W - 2, W, W - 2
       {{1, 1}, {0, 0}, {1, 1}, 1},  // no padding: runs W - 2 from offsets 0, 1, 2
       {{2, 1}, {1, 3}, {2, 1}, 2},  // height stride 2, wide padding: zero-only stretches
+      {{1, 1}, {2, 1}, {1, 1}, 2},  // stride 1: the zero-bordered copy (Note [Padded im2col]), rows <= 16
   };
   for (const Conv2dParams& p : params)
     for (int64_t W = 3; W <= 19; ++W) {
@@ -445,6 +446,21 @@ TEST(MaxPool2d, TwoByTwoStrideTwoMatchesReferenceWithTiesNanAndInfinity) {
       testing::expect_values(r.indices, k.out_shape(), ref.index, 0, 0);
     }
   }
+}
+
+// Inference asks for the maxima alone (with_indices false): the same values, on the 2x2 path and
+// the general one, and no indices.
+TEST(MaxPool2d, MaximaAloneEqualTheMaximaWithIndices) {
+  for (const PoolCase& k : pool_cases())
+    for (DType dtype : testing::float_dtypes()) {
+      SCOPED_TRACE(k.str() + " " + std::string(dtype_name(dtype)));
+      Vec xv = values(random_tensor(k.x_shape(), DType::f64, 34, -2, 2));
+      for (size_t i = 0; i < xv.size(); i += 11) xv[i] = NAN;
+      const Tensor x = from_vector(xv, k.x_shape()).to(dtype);
+      const MaxPool2dResult alone = max_pool2d(x, k.kernel, k.stride, k.padding, k.dilation, k.ceil_mode, false);
+      EXPECT_FALSE(alone.indices.defined());
+      testing::expect_values(alone.output, k.out_shape(), ref_max_pool(k, values(x)).out, 0, 0);
+    }
 }
 
 TEST(MaxPool2d, NanPropagatesAndStrideDefaultsToKernel) {
