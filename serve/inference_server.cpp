@@ -1,6 +1,7 @@
 #include "serve/inference_server.h"
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string_view>
@@ -110,6 +111,7 @@ struct InferenceServer::Impl {
     http::ServerOptions http_options;
     http_options.threads = options.http_threads;
     http_options.limits.max_body_bytes = options.max_body_bytes;
+    http_options.busy_poll = std::chrono::microseconds(options.busy_poll_us);
     server = std::make_unique<http::HttpServer>(
         http_options, [this](const http::HttpRequest& req, http::HttpResponse& res) { handle(req, res); },
         [](int, const std::string& message, http::HttpResponse& res) { res.set_content(error_json(message), kJson); });

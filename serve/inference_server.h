@@ -30,6 +30,10 @@ struct ServeOptions {
   // Connections served at once. Workers parse, wait on the batcher and serialize; compute threads
   // are set apart, in batching.compute_threads (Note [Thread budget] in compute_threads.h).
   int http_threads = 128;
+  // After answering, a worker polls its connection this long for the next request while no other
+  // request is in flight, instead of sleeping at once (Note [Busy polling] in http/http_server.h);
+  // 0 turns it off.
+  int busy_poll_us = 50;
   // batching.compute_threads is each device's budget (0: the cores); batching.instances the
   // instances of a version whose metadata.json does not say.
   BatchingOptions batching;

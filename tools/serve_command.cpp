@@ -117,6 +117,10 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--http-threads", options.serve.http_threads,
                   "Connections served at once (parse and reply only; at least the clients' connections)")
       ->check(CLI::Range(1, 4096));
+  cmd->add_option("--busy-poll-us", options.serve.busy_poll_us,
+                  "After an answer, poll the connection this long for the next request while the server is otherwise "
+                  "idle (0: off)")
+      ->check(CLI::Range(0, 10'000));
   cmd->add_option("--threads", options.serve.batching.compute_threads,
                   "Compute threads per device (default: the cores), shared by the instances: each runs with threads / instances")
       ->check(CLI::Range(1, 1024));

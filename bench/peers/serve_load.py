@@ -27,6 +27,7 @@ import platform
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -203,6 +204,13 @@ def load_python(port, path, body, connections, seconds):
             "requests": len(latencies)}
 
 
+def medians(rounds):
+    """One cell's rounds as one measurement: the median of each figure, errors and requests summed."""
+    median = lambda key: statistics.median(r[key] for r in rounds)
+    return {"rps": median("rps"), "p50_ms": median("p50_ms"), "p99_ms": median("p99_ms"),
+            "errors": sum(r["errors"] for r in rounds), "requests": sum(r["requests"] for r in rounds)}
+
+
 def nimbus_batching(port):
     """Mean examples per execution, per model, from nimbus's /metrics."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -232,6 +240,8 @@ def main():
     parser.add_argument("--python", default=sys.executable, help="the Python with torch, flask and yaml for the peer")
     parser.add_argument("--seconds", type=int, default=10, help="measured seconds per server and concurrency")
     parser.add_argument("--warmup", type=int, default=1, help="unmeasured seconds before each measurement")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds per cell, the two servers alternating; the report gives each figure's median")
     parser.add_argument("--concurrency", default="1,8,32,64")
     parser.add_argument("--models", default="digits_mlp,digits_cnn")
     parser.add_argument("--work", help="models and logs (default: serve-load/ beside the nimbus binary's bin/)")
@@ -276,16 +286,20 @@ def main():
         for model in models:
             path = f"/v2/models/{model}/infer"
             for c in concurrencies:
-                row = {"model": model, "c": c}
-                for name, port in ports.items():
-                    measure = (lambda s: load_wrk(port, path, body, c, s, os.path.join(work, "load.lua"))) \
-                        if client == "wrk" else (lambda s: load_python(port, path, body, c, s))
-                    if args.warmup > 0:
-                        measure(args.warmup)
-                    row[name] = measure(args.seconds)
-                    log(f"{model} c={c} {name}: {row[name]['rps']:.0f} req/s, p50 {row[name]['p50_ms']:.2f} ms, "
-                        f"p99 {row[name]['p99_ms']:.2f} ms, {row[name]['errors']} errors")
-                results.append(row)
+                rounds = {name: [] for name in ports}
+                # Rounds alternate the servers, so that a busy spell of the shared machine falls on
+                # both rather than on one server's every measurement.
+                for _ in range(max(1, args.repeat)):
+                    for name, port in ports.items():
+                        measure = (lambda s: load_wrk(port, path, body, c, s, os.path.join(work, "load.lua"))) \
+                            if client == "wrk" else (lambda s: load_python(port, path, body, c, s))
+                        if args.warmup > 0:
+                            measure(args.warmup)
+                        m = measure(args.seconds)
+                        rounds[name].append(m)
+                        log(f"{model} c={c} {name}: {m['rps']:.0f} req/s, p50 {m['p50_ms']:.2f} ms, "
+                            f"p99 {m['p99_ms']:.2f} ms, {m['errors']} errors")
+                results.append({"model": model, "c": c, **{name: medians(r) for name, r in rounds.items()}})
         batching = nimbus_batching(nimbus_port)
     finally:
         for p in processes:
@@ -313,7 +327,9 @@ def write_report(args, client, budget, flask_info, differences, batching, result
         "these cores, so the numbers are lower bounds on what each server does alone.",
         "",
         f"- Load client: {wrk_version or client} (`{client}`), one thread, keep-alive connections; "
-        f"{args.seconds:g} s measured after {args.warmup:g} s of warm-up per cell; each request is one "
+        f"{args.seconds:g} s measured after {args.warmup:g} s of warm-up per cell" +
+        (f", {args.repeat} rounds per cell with the servers alternating, medians of each figure" if args.repeat > 1 else "") +
+        "; each request is one "
         "digits example (64 values) as KServe v2 JSON.",
         f"- nimbus serve: {'default settings' if not args.nimbus_arg else ' '.join(args.nimbus_arg) + ', else defaults'} "
         f"({budget}). Thread budget (serve/README.md): compute as the batcher's instances with as many OpenMP "
@@ -344,6 +360,8 @@ def write_report(args, client, budget, flask_info, differences, batching, result
         command += f" --seconds {args.seconds:g} --concurrency {args.concurrency} --models {args.models}"
     if args.warmup != 1:
         command += f" --warmup {args.warmup}"
+    if args.repeat != 1:
+        command += f" --repeat {args.repeat}"
     if args.client != "auto":
         command += f" --client {args.client}"
     command += "".join(f" --nimbus-arg={a}" for a in args.nimbus_arg)

@@ -92,14 +92,14 @@ class ReceiveBuffer {
     if (start_ == filled_) start_ = filled_ = 0;
   }
   // recv() into the free space; returns its result.
-  ssize_t receive(int fd) {
+  ssize_t receive(int fd, int flags = 0) {
     if (start_ > 0 && data_.size() - filled_ < kReadSize) {  // move the current request down
       std::memmove(data_.data(), data_.data() + start_, filled_ - start_);
       filled_ -= start_;
       start_ = 0;
     }
     if (data_.size() - filled_ < kReadSize) data_.resize(std::max(data_.size() * 2, filled_ + kReadSize));
-    const ssize_t n = ::recv(fd, data_.data() + filled_, data_.size() - filled_, 0);
+    const ssize_t n = ::recv(fd, data_.data() + filled_, data_.size() - filled_, flags);
     if (n > 0) filled_ += static_cast<size_t>(n);
     return n;
   }
@@ -119,9 +119,12 @@ struct HttpServer::Impl {
   std::mutex listen_mutex;
   int listen_fd = -1;
   ConnectionQueue queue;
+  std::atomic<int> poll_slots;
+  std::atomic<int> in_flight{0};  // requests read and not yet answered
 
   Impl(ServerOptions o, Handler h, ErrorHandler e, const std::atomic<bool>& s)
-      : options(std::move(o)), handler(std::move(h)), error_handler(std::move(e)), stopping(s) {}
+      : options(std::move(o)), handler(std::move(h)), error_handler(std::move(e)), stopping(s),
+        poll_slots(options.busy_poll_threads) {}
 
   void answer_error(int fd, int status, const std::string& message) {
     HttpResponse response;
@@ -138,6 +141,35 @@ struct HttpServer::Impl {
       const ssize_t n = ::recv(fd, sink, sizeof(sink), 0);
       if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)) break;
     }
+  }
+
+  // Takes one of the busy_poll_threads polling slots; false when none is free.
+  bool claim_poll_slot() {
+    int free_slots = poll_slots.load(std::memory_order_relaxed);
+    while (free_slots > 0 && !poll_slots.compare_exchange_weak(free_slots, free_slots - 1)) {
+    }
+    return free_slots > 0;
+  }
+
+  // The first bytes of a connection's next request: polled for while the server is otherwise idle
+  // and a polling slot is free, then waited for (Note [Busy polling]).
+  ssize_t receive_next(ReceiveBuffer& buffer, int fd) {
+    const auto idle = [&] { return in_flight.load(std::memory_order_relaxed) == 0; };
+    if (options.busy_poll.count() > 0 && idle() && claim_poll_slot()) {
+      const auto deadline = Clock::now() + options.busy_poll;
+      ssize_t n;
+      int error;
+      do {
+        n = buffer.receive(fd, MSG_DONTWAIT);
+        error = errno;
+      } while (n < 0 && (error == EAGAIN || error == EWOULDBLOCK || error == EINTR) && idle() && Clock::now() < deadline);
+      poll_slots.fetch_add(1, std::memory_order_relaxed);
+      if (n >= 0 || (error != EAGAIN && error != EWOULDBLOCK && error != EINTR)) {
+        errno = error;
+        return n;
+      }
+    }
+    return buffer.receive(fd);
   }
 
   // Serves the requests of one connection until it closes, idles or asks to close.
@@ -158,7 +190,7 @@ struct HttpServer::Impl {
           if (!send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n")) return;
           sent_continue = true;
         }
-        const ssize_t n = buffer.receive(fd);
+        const ssize_t n = buffer.request_started() ? buffer.receive(fd) : receive_next(buffer, fd);
         if (n > 0) {
           if (began == Clock::time_point{}) began = Clock::now();
           state = parser.parse(buffer.request());
@@ -181,6 +213,7 @@ struct HttpServer::Impl {
       const HttpRequest& request = parser.request();
       const bool keep_alive = parser.keep_alive() && !stopping.load(std::memory_order_relaxed);
       HttpResponse response;
+      in_flight.fetch_add(1, std::memory_order_relaxed);
       try {
         handler(request, response);
       } catch (const std::exception& e) {
@@ -188,7 +221,9 @@ struct HttpServer::Impl {
         response.status = 500;
         error_handler(500, std::string("internal error: ").append(e.what()), response);
       }
-      if (!send_all(fd, serialize_response(response, keep_alive, request.method == "HEAD"))) return;
+      const bool sent = send_all(fd, serialize_response(response, keep_alive, request.method == "HEAD"));
+      in_flight.fetch_sub(1, std::memory_order_relaxed);
+      if (!sent) return;
       if (!keep_alive) return;
       buffer.consume(parser.consumed());
     }

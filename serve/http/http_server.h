@@ -12,6 +12,20 @@
 // (headers and body sent apart, two poll()s before each write, getpeername and getsockname per
 // request); this server spends two.
 //
+// Note [Busy polling]
+// A worker that has answered and finds no other request in flight anywhere in the server polls
+// its connection (non-blocking recv) for up to `busy_poll` before it blocks. Why: a thread that
+// blocks must be woken when the next request arrives, and on a virtual machine a wake-up on
+// another virtual CPU is an interprocessor interrupt into a halted CPU, about 20 microseconds here
+// (loopback at one connection: an empty answer took 55 us with client and server on different
+// CPUs, 15 us on the same one). A client sending back to back finds the worker still running and
+// its request read at once: one connection, one digits example, 15.7k -> 25.1k requests/s for the
+// MLP and 12.5k -> 19.0k for the CNN on 2 cores. The cost is bounded: polling stops the moment
+// any other request is in flight (its compute needs the CPU: at 8 or more connections polling
+// almost never starts, and the throughput there was unchanged), only `busy_poll_threads` workers
+// poll at once, and an idle server polls at most `busy_poll` after each answer. --busy-poll-us 0
+// turns it off.
+//
 // Timeouts: a connection that sends no byte of a next request for `idle_timeout` is closed (this
 // is also how soon stop() ends idle connections); a request that started must be complete within
 // `read_timeout` (408 otherwise), and an answer must be written within it.
@@ -32,6 +46,8 @@ struct ServerOptions {
   int backlog = 1024;   // connections waiting for accept(); the kernel caps it at somaxconn
   std::chrono::milliseconds idle_timeout{1000};
   std::chrono::milliseconds read_timeout{10000};
+  std::chrono::microseconds busy_poll{0};  // Note [Busy polling]; 0: never
+  int busy_poll_threads = 1;               // workers that may poll at once (Note [Busy polling])
   RequestLimits limits;
 };
 

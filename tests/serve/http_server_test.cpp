@@ -130,6 +130,21 @@ TEST(HttpServer, ServesKeepAliveAndPipelinedRequestsOnOneConnection) {
   EXPECT_EQ(body_of(client.response()), "GET /three []");
 }
 
+TEST(HttpServer, BusyPollingReadsRequestsThatComeDuringAndAfterThePoll) {
+  ServerOptions options = TestServer::small_options();
+  options.busy_poll = std::chrono::microseconds(2000);
+  TestServer server(options);
+  Client client(server.port());
+  for (int i = 0; i < 20; ++i) {  // back to back: read while polling
+    client.send("GET /poll" + std::to_string(i) + " HTTP/1.1\r\n\r\n");
+    EXPECT_EQ(body_of(client.response()), "GET /poll" + std::to_string(i) + " []");
+  }
+  std::this_thread::sleep_for(20ms);  // after the poll: read by the blocking wait
+  client.send("POST /late HTTP/1.1\r\nContent-Length: 2\r\n\r\nok");
+  EXPECT_EQ(body_of(client.response()), "POST /late [ok]");
+  EXPECT_TRUE(client.closed_by_server());  // idle connections still close
+}
+
 TEST(HttpServer, AnswersContinueThenReadsTheBody) {
   TestServer server;
   Client client(server.port());
