@@ -12,6 +12,7 @@ void register_analytics_ops() {
   ops.sort_rows = analytics::cuda::sort_rows;
   ops.group_rows = analytics::cuda::group_rows;
   ops.aggregate = analytics::cuda::aggregate;
+  ops.join_rows = analytics::cuda::join_rows;
   analytics::register_analytics_device_ops(DeviceType::cuda, ops);
   analytics::mapreduce::register_mars_cuda();  // the map/reduce jobs' Mars strategy
 }

@@ -4,16 +4,16 @@
 //
 // Note [Device operators]
 // take, filter, sort (and top_k), group_by and join look at where their input columns live (a
-// join matches its keys on the host and gathers its rows here: Note [Joins on a device] in
-// join.cpp). On the CPU
-// nothing changes. On another device they call the functions registered here for its type (the
-// CUDA module registers its own, from its entry point, the first time a CUDA device is touched, so
-// a column that is already on the device has found them). The functions work on fixed-width
-// columns (int32, int64, float32, float64, date32, timestamp) and bool columns, nulls included,
-// and give what the CPU operators give, row for row: they keep the CPU's order (stable sorts, rows
-// increasing within a group, groups by first appearance) and its value rules (NaN above every
-// number, -0.0 equal to 0.0). Float sums are added in a fixed order of their own, so they are
-// deterministic but may differ from the CPU's chunked sums in the last bits.
+// join on one integer key a side matches it here too, other keys on the host: Note [Joins on a
+// device] in join_device.h). On the CPU nothing changes. On another device they call the
+// functions registered here for its type (the CUDA module registers its own, from its entry
+// point, the first time a CUDA device is touched, so a column that is already on the device has
+// found them). The functions work on fixed-width columns (int32, int64, float32, float64, date32,
+// timestamp) and bool columns, nulls included, and give what the CPU operators give, row for row:
+// they keep the CPU's order (stable sorts, rows increasing within a group, groups by first
+// appearance, join pairs in join.h's order) and its value rules (NaN above every number, -0.0
+// equal to 0.0). Float sums are added in a fixed order of their own, so they are deterministic but
+// may differ from the CPU's chunked sums in the last bits.
 // What the device functions do not cover runs on the CPU: a string column is copied to the host,
 // taken there and copied back (device_dispatch.cpp), and a group_by with an aggregate or key the
 // device does not compute copies its whole input (group_by.cpp). A device type with no table
@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "analytics/ops/aggregate.h"
+#include "analytics/ops/join.h"
 #include "analytics/ops/sort.h"
 #include "analytics/table.h"
 
@@ -49,6 +50,14 @@ struct DeviceGroups {
   Buffer first_rows;  // num_groups entries: group g's first row, increasing
 };
 
+// Row pairs of a join on the device, as join.h's JoinRows: output row i is left row left.rows[i]
+// and right row right.rows[i], kNullRow standing for the NULL side. Semi and anti joins fill
+// `left` only (`right` is empty).
+struct DeviceJoinRows {
+  DeviceRows left;
+  DeviceRows right;
+};
+
 struct AnalyticsDeviceOps {
   // Rows `rows` of a fixed-width or bool column on the device; each row must be in range (or
   // kNullRow, a NULL row, when may_hold_null_rows). The result has a bitmap only when it has nulls.
@@ -66,6 +75,10 @@ struct AnalyticsDeviceOps {
   // of fixed-width or bool input; `label` ("sum(x)") names the aggregate in the int64 overflow error.
   Column (*aggregate)(const DeviceGroups& groups, AggregateFunction function, const Column* input,
                       const std::string& label) = nullptr;
+  // The row pairs of a join on one key column a side (join.h's rows in its order; a NULL key
+  // matches nothing): int32, int64, date32 or timestamp keys of one type, or int32 with int64.
+  // Null: joins match their keys on the host (Note [Joins on a device] in join_device.h).
+  DeviceJoinRows (*join_rows)(const Column& left_key, const Column& right_key, JoinKind kind) = nullptr;
 };
 
 // Installs the table for a device type (replacing any before it).

@@ -6,6 +6,7 @@
 #include "analytics/ops/column_lookup.h"
 #include "analytics/ops/device_dispatch.h"
 #include "analytics/ops/group_index.h"
+#include "analytics/ops/join_device.h"
 #include "analytics/ops/join_int_keys.h"
 #include "analytics/ops/ops_parallel.h"
 #include "analytics/ops/take.h"
@@ -183,27 +184,64 @@ JoinRows pair_rows(const KeyMatches& matches, JoinKind kind, int threads) {
   return rows;
 }
 
-// Note [Joins on a device]
-// Keys are matched on the host: the key columns of device tables are copied there (the other
-// columns stay on the device), and the device gathers the output rows with take's device path
-// (Note [Device operators] in device_ops.h), the row lists going up once per side. So a join of
-// device tables gives the CPU join's rows, in its order, on the device. A device hash join is not
-// written yet; this keeps joins of device tables correct meanwhile.
-Device join_device(const Table& left, const Table& right) {
-  const Device device = detail::table_device(left, "join");
-  const Device right_device = detail::table_device(right, "join");
-  NIMBUS_CHECK_T(DeviceError, device == right_device, "join: the left table is on ", device, " but the right one on ",
-                 right_device, "; move both to one device first (Table::to)");
-  return device;
+// The key columns of a join, checked (join_rows's errors), and the device of both tables.
+struct JoinKeys {
+  std::vector<Column> left;
+  std::vector<Column> right;
+  Device device;
+};
+
+JoinKeys find_join_keys(const Table& left, const Table& right, const std::vector<std::string>& left_keys,
+                        const std::vector<std::string>& right_keys) {
+  NIMBUS_CHECK(!left_keys.empty(), "join: no key columns given");
+  NIMBUS_CHECK(left_keys.size() == right_keys.size(), "join: ", left_keys.size(), " left key columns but ",
+               right_keys.size(), " right key columns");
+  JoinKeys keys{detail::find_columns(left, left_keys, "join", "left key column"),
+                detail::find_columns(right, right_keys, "join", "right key column"),
+                detail::join_device(left, right)};
+  for (size_t k = 0; k < left_keys.size(); ++k) {
+    NIMBUS_CHECK_T(DTypeError, detail::keys_comparable(keys.left[k].type(), keys.right[k].type()),
+                   "join: key column '", left_keys[k], "' is ", data_type_name(keys.left[k].type()),
+                   " on the left but '", right_keys[k], "' is ", data_type_name(keys.right[k].type()),
+                   " on the right; key types must match (int32 joins int64, float32 joins float64)");
+  }
+  return keys;
 }
 
-// The key columns of `table`, on the host, named k0, k1, ... (a key may be named twice).
-Table host_keys(const std::vector<Column>& keys) {
-  std::vector<std::string> names;
-  std::vector<Column> columns;
-  for (size_t k = 0; k < keys.size(); ++k) {
-    names.push_back(std::string("k").append(std::to_string(k)));
-    columns.push_back(keys[k].to(Device::cpu()));
+// The row pairs on the host, whichever device the keys are on (Note [Joins on a device] in
+// join_device.h).
+JoinRows match_rows(const JoinKeys& keys, JoinKind kind, const JoinOptions& options) {
+  if (!keys.device.is_cpu()) {
+    if (std::optional<DeviceJoinRows> rows = detail::match_keys_on_device(keys.left, keys.right, kind, keys.device)) {
+      return {detail::download_rows(rows->left), detail::download_rows(rows->right)};
+    }
+    const Table left_host = detail::host_keys(keys.left), right_host = detail::host_keys(keys.right);
+    return join_rows(left_host, right_host, left_host.names(), right_host.names(), kind, options);
+  }
+  const KeyMatches matches = match_keys(keys.left, keys.right, options.threads);
+  if (kind == JoinKind::semi || kind == JoinKind::anti) return filter_left(matches, kind == JoinKind::semi);
+  return pair_rows(matches, kind, options.threads);
+}
+
+// left's columns, then right's, renamed as join.h says.
+Table joined_columns(const Table& left_part, const Table& right_part, const JoinOptions& options) {
+  std::vector<std::string> names = left_part.names();
+  std::vector<Column> columns = left_part.columns();
+  for (size_t c = 0; c < right_part.names().size(); ++c) {
+    std::string name = right_part.names()[c];
+    const auto taken = [&](const std::string& candidate) {
+      return std::find(names.begin(), names.end(), candidate) != names.end() ||
+             std::find(right_part.names().begin(), right_part.names().end(), candidate) !=
+                 right_part.names().end();
+    };
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      NIMBUS_CHECK(!options.suffix.empty(), "join: column '", name,
+                   "' is on both sides and JoinOptions::suffix is empty");
+      do name += options.suffix;
+      while (taken(name));
+    }
+    names.push_back(std::move(name));
+    columns.push_back(right_part.columns()[c]);
   }
   return Table(std::move(names), std::move(columns));
 }
@@ -224,55 +262,30 @@ std::string_view join_kind_name(JoinKind kind) {
 
 JoinRows join_rows(const Table& left, const Table& right, const std::vector<std::string>& left_keys,
                    const std::vector<std::string>& right_keys, JoinKind kind, const JoinOptions& options) {
-  NIMBUS_CHECK(!left_keys.empty(), "join: no key columns given");
-  NIMBUS_CHECK(left_keys.size() == right_keys.size(), "join: ", left_keys.size(), " left key columns but ",
-               right_keys.size(), " right key columns");
-  const std::vector<Column> left_columns = detail::find_columns(left, left_keys, "join", "left key column");
-  const std::vector<Column> right_columns = detail::find_columns(right, right_keys, "join", "right key column");
-  if (!join_device(left, right).is_cpu()) {  // Note [Joins on a device]
-    const Table left_host = host_keys(left_columns), right_host = host_keys(right_columns);
-    return join_rows(left_host, right_host, left_host.names(), right_host.names(), kind, options);
-  }
-  for (size_t k = 0; k < left_keys.size(); ++k) {
-    NIMBUS_CHECK_T(DTypeError, detail::keys_comparable(left_columns[k].type(), right_columns[k].type()),
-                   "join: key column '", left_keys[k], "' is ", data_type_name(left_columns[k].type()),
-                   " on the left but '", right_keys[k], "' is ", data_type_name(right_columns[k].type()),
-                   " on the right; key types must match (int32 joins int64, float32 joins float64)");
-  }
-  const KeyMatches matches = match_keys(left_columns, right_columns, options.threads);
-  if (kind == JoinKind::semi || kind == JoinKind::anti) return filter_left(matches, kind == JoinKind::semi);
-  return pair_rows(matches, kind, options.threads);
+  return match_rows(find_join_keys(left, right, left_keys, right_keys), kind, options);
 }
 
 Table join(const Table& left, const Table& right, const std::vector<std::string>& left_keys,
            const std::vector<std::string>& right_keys, JoinKind kind, const JoinOptions& options) {
-  const JoinRows rows = join_rows(left, right, left_keys, right_keys, kind, options);
-  // take() gathers on the tables' device (Note [Joins on a device]); strings as Note [String
-  // gather] in take.cpp says.
+  const bool semi_or_anti = kind == JoinKind::semi || kind == JoinKind::anti;
+  const JoinKeys keys = find_join_keys(left, right, left_keys, right_keys);
+  // Pairs made on the device are gathered there without visiting the host (Note [Joins on a
+  // device] in join_device.h).
+  if (!keys.device.is_cpu()) {
+    if (std::optional<DeviceJoinRows> rows = detail::match_keys_on_device(keys.left, keys.right, kind, keys.device)) {
+      const bool null_left = kind == JoinKind::right || kind == JoinKind::full;
+      const bool null_right = kind == JoinKind::left || kind == JoinKind::full;
+      Table left_part = detail::take_on_device(left, rows->left, null_left);
+      if (semi_or_anti) return left_part;
+      return joined_columns(left_part, detail::take_on_device(right, rows->right, null_right), options);
+    }
+  }
+  const JoinRows rows = match_rows(keys, kind, options);
+  // take() gathers on the tables' device; strings as Note [String gather] in take.cpp says.
   const ExecOptions exec{options.threads};
   Table left_part = take(left, rows.left, exec);
-  if (kind == JoinKind::semi || kind == JoinKind::anti) return left_part;
-  Table right_part = take(right, rows.right, exec);
-
-  std::vector<std::string> names = left_part.names();
-  std::vector<Column> columns = left_part.columns();
-  for (size_t c = 0; c < right_part.names().size(); ++c) {
-    std::string name = right_part.names()[c];
-    const auto taken = [&](const std::string& candidate) {
-      return std::find(names.begin(), names.end(), candidate) != names.end() ||
-             std::find(right_part.names().begin(), right_part.names().end(), candidate) !=
-                 right_part.names().end();
-    };
-    if (std::find(names.begin(), names.end(), name) != names.end()) {
-      NIMBUS_CHECK(!options.suffix.empty(), "join: column '", name,
-                   "' is on both sides and JoinOptions::suffix is empty");
-      do name += options.suffix;
-      while (taken(name));
-    }
-    names.push_back(std::move(name));
-    columns.push_back(right_part.columns()[c]);
-  }
-  return Table(std::move(names), std::move(columns));
+  if (semi_or_anti) return left_part;
+  return joined_columns(left_part, take(right, rows.right, exec), options);
 }
 
 }  // namespace nimbus::analytics

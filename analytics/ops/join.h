@@ -22,6 +22,8 @@
 // contiguously in right order (unless each key has one right row, Note [Unique build keys] in
 // join.cpp), and the output is written in the order above from per-chunk counts, so it does not
 // depend on the thread count. The output columns are gathered by take() (Note [String gather] in take.cpp).
+// Tables on a device other than the CPU give the same rows there (Note [Joins on a device] in
+// join_device.h): one integer key a side is matched on the device by a sort-merge.
 #include <cstdint>
 #include <string>
 #include <vector>

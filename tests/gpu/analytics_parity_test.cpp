@@ -178,7 +178,8 @@ TEST(AnalyticsParity, CudaModuleRegistersTheOperators) {
   }
   const AnalyticsDeviceOps* ops = analytics_device_ops(DeviceType::cuda);
   ASSERT_NE(ops, nullptr);
-  EXPECT_TRUE(ops->take && ops->selected_rows && ops->sort_rows && ops->group_rows && ops->aggregate);
+  EXPECT_TRUE(ops->take && ops->selected_rows && ops->sort_rows && ops->group_rows && ops->aggregate &&
+              ops->join_rows);
 }
 
 TEST(AnalyticsParity, TakeMatchesCpu) {
@@ -371,11 +372,12 @@ TEST(AnalyticsParity, GroupBySumOverflowIsAnError) {
   expect_same_table(group_by(table, {"k"}, mean), group_by(table.to(gpu()), {"k"}, mean), "avg beyond int64");
 }
 
-// Note [Joins on a device] in analytics/ops/join.cpp: keys matched on the host, rows gathered on
-// the device; the result must be the CPU join's, row for row, and stay on the device.
+// Note [Joins on a device] in analytics/ops/join_device.h: one integer key matched on the device,
+// other keys on the host, rows gathered on the device; the result must be the CPU join's, row for
+// row, and stay on the device (analytics_join_parity_test.cpp covers the device match in depth).
 TEST(AnalyticsParity, JoinMatchesCpu) {
   NIMBUS_REQUIRE_GPU();
-  const std::vector<std::vector<std::string>> key_sets = {{"i32"}, {"i64"}, {"f64"}, {"s"}, {"i32", "b"}};
+  const std::vector<std::vector<std::string>> key_sets = {{"i32"}, {"i64"}, {"wide"}, {"f64"}, {"s"}, {"i32", "b"}};
   const Table right_source = random_table(700, true, 41);
   const Table right_on_gpu = right_source.to(gpu());
   for (const Case& c : cases()) {
