@@ -93,10 +93,7 @@ bool run_on_cudnn(const char* op, const Tensor& x, double eps, Call&& call) {
     BatchNormDescriptors d(*lib);
     if (!d.describe(x, data)) return false;
     const CudnnScaling s(data == CUDNN_DATA_DOUBLE);
-    const cudnnStatus_t status = call(*lib, handle, d, s);
-    if (cudnn_declines(status)) return false;
-    if (!cudnn_ok(status)) NIMBUS_THROW(Error, op, ": cuDNN failed: ", lib->GetErrorString(status));
-    return true;
+    return cudnn_ran(*lib, call(*lib, handle, d, s), op);
   }();
   cudnn_switch().count(ran);
   return ran;

@@ -1,5 +1,5 @@
 #pragma once
-// What the cuDNN paths (cudnn_conv.cu, cudnn_pool.cpp) share: the per-thread handle, the status
+// What the cuDNN paths (cudnn_conv.cu, cudnn_pool.cpp, cudnn_batch_norm.cpp) share: the per-thread handle, the status
 // checks and the alpha/beta scalars, so that a thread holds one handle per device whichever path
 // it runs, and a cuDNN that cannot create one is given up once for all of them.
 #if NIMBUS_HAVE_CUDNN
@@ -34,6 +34,14 @@ inline bool cudnn_ok(cudnnStatus_t s) { return s == CUDNN_STATUS_SUCCESS; }
 inline bool cudnn_declines(cudnnStatus_t s) {
   return (static_cast<int>(s) >= CUDNN_STATUS_NOT_SUPPORTED && static_cast<int>(s) < CUDNN_STATUS_INTERNAL_ERROR) ||
          s == CUDNN_STATUS_BAD_PARAM_MISALIGNED_POINTER;
+}
+
+// The outcome of an executing cuDNN call: true when it ran, false when cuDNN declined (the caller
+// runs its own kernels); any other status throws with cuDNN's text, naming `op`.
+inline bool cudnn_ran(const CudnnLibrary& lib, cudnnStatus_t status, const char* op) {
+  if (cudnn_declines(status)) return false;
+  if (!cudnn_ok(status)) NIMBUS_THROW(Error, op, ": cuDNN failed: ", lib.GetErrorString(status));
+  return true;
 }
 
 // This thread's handle on `device`, bound to the current stream; nullptr once creating a handle
