@@ -11,34 +11,19 @@
 #include <string>
 
 #include "gpu/batch_norm_cases.h"
-#include "kernels/cudnn_availability.h"
+#include "gpu/cudnn_probe.h"
 #include "kernels/kernel_switch.h"
 
 namespace nimbus::gpu_parity {
 namespace {
 
-// Skips (returns false) when cuDNN cannot run here: a plain f32 training forward did not reach
-// cuDNN and the module gave a reason. Fails when cuDNN declined it without one.
-bool cudnn_runs(std::string& why_not) {
-  const ScopedKernelSwitch on_switch(cudnn_switch(), true);
-  const int64_t before = cudnn_switch().counts().ran;
+// The easiest case there is for cuDNN's batch norm, a training forward (gpu/cudnn_probe.h).
+void probe_batch_norm() {
   Generator gen(70);
   const Tensor x = random_tensor({4, 3, 5, 5}, DType::f32, Dist::normal, gen).to(gpu());
   (void)batch_norm(x, ones({3}).to(gpu()), zeros({3}).to(gpu()), Tensor(), Tensor(), true).output.to(Device::cpu());
-  if (cudnn_switch().counts().ran > before) return true;
-  why_not = cudnn_unavailable_reason();
-  return false;
 }
-
-#define NIMBUS_REQUIRE_CUDNN_BATCH_NORM()                                                            \
-  NIMBUS_REQUIRE_GPU();                                                                              \
-  {                                                                                                  \
-    std::string why_not;                                                                             \
-    if (!cudnn_runs(why_not)) {                                                                      \
-      if (!why_not.empty()) GTEST_SKIP() << "cuDNN batch norm unavailable: " << why_not;             \
-      FAIL() << "cuDNN is loaded but declined a plain f32 batch norm";                               \
-    }                                                                                                \
-  }
+#define NIMBUS_REQUIRE_CUDNN_BATCH_NORM() NIMBUS_REQUIRE_CUDNN_FOR("batch norm", probe_batch_norm)
 
 void matches_cpu_on_cudnn(DType dt, bool training) {
   const ScopedKernelSwitch on_switch(cudnn_switch(), true);

@@ -19,7 +19,7 @@
 
 #include "gpu/parity_harness.h"
 #include "kernels/conv_ops.h"
-#include "kernels/cudnn_availability.h"
+#include "gpu/cudnn_probe.h"
 #include "kernels/kernel_switch.h"
 
 namespace nimbus::gpu_parity {
@@ -63,30 +63,14 @@ Tol sum_tolerance(DType dt, int64_t terms) {
 
 Tensor on(const Tensor& t, Device d) { return t.defined() ? t.to(d) : Tensor(); }
 
-// Skips (returns false) when cuDNN cannot run here: a plain f32 3x3 convolution, the easiest case
-// there is, did not reach cuDNN and the module gave a reason. Fails when cuDNN declined it without
-// one.
-bool cudnn_runs(std::string& why_not) {
-  const ScopedKernelSwitch on_switch(cudnn_switch(), true);
-  const int64_t before = cudnn_switch().counts().ran;
+// The easiest case there is for cuDNN's convolution (gpu/cudnn_probe.h).
+void probe_convolution() {
   Generator gen(40);
   const Tensor x = random_tensor({1, 2, 6, 6}, DType::f32, Dist::normal, gen).to(gpu());
   const Tensor w = random_tensor({3, 2, 3, 3}, DType::f32, Dist::normal, gen).to(gpu());
   (void)conv2d(x, w).to(Device::cpu());
-  if (cudnn_switch().counts().ran > before) return true;
-  why_not = cudnn_unavailable_reason();
-  return false;
 }
-
-#define NIMBUS_REQUIRE_CUDNN()                                                                       \
-  NIMBUS_REQUIRE_GPU();                                                                              \
-  {                                                                                                  \
-    std::string why_not;                                                                             \
-    if (!cudnn_runs(why_not)) {                                                                      \
-      if (!why_not.empty()) GTEST_SKIP() << "cuDNN convolution unavailable: " << why_not;            \
-      FAIL() << "cuDNN is loaded but declined a plain f32 3x3 convolution";                          \
-    }                                                                                                \
-  }
+#define NIMBUS_REQUIRE_CUDNN() NIMBUS_REQUIRE_CUDNN_FOR("3x3 convolution", probe_convolution)
 
 void forward_matches_cpu(DType dt) {
   const ScopedKernelSwitch on_switch(cudnn_switch(), true);

@@ -23,7 +23,7 @@
 
 #include "gpu/parity_harness.h"
 #include "kernels/conv_ops.h"
-#include "kernels/cudnn_availability.h"
+#include "gpu/cudnn_probe.h"
 #include "kernels/kernel_switch.h"
 
 namespace nimbus::gpu_parity {
@@ -75,28 +75,13 @@ int64_t covering_windows(const Config& c) {
   return ((c.kernel[0] + s[0] - 1) / s[0]) * ((c.kernel[1] + s[1] - 1) / s[1]);
 }
 
-// Skips (returns false) when cuDNN cannot run here: a plain f32 2x2 average, the easiest case there
-// is, did not reach cuDNN and the module gave a reason. Fails when cuDNN declined it without one.
-bool cudnn_runs(std::string& why_not) {
-  const ScopedKernelSwitch on_switch(cudnn_switch(), true);
-  const int64_t before = cudnn_switch().counts().ran;
+// The easiest case there is for cuDNN's pooling (gpu/cudnn_probe.h).
+void probe_average_pooling() {
   Generator gen(50);
   const Tensor x = random_tensor({1, 2, 6, 6}, DType::f32, Dist::normal, gen).to(gpu());
   (void)avg_pool2d(x, {2, 2}).to(Device::cpu());
-  if (cudnn_switch().counts().ran > before) return true;
-  why_not = cudnn_unavailable_reason();
-  return false;
 }
-
-#define NIMBUS_REQUIRE_CUDNN()                                                                       \
-  NIMBUS_REQUIRE_GPU();                                                                              \
-  {                                                                                                  \
-    std::string why_not;                                                                             \
-    if (!cudnn_runs(why_not)) {                                                                      \
-      if (!why_not.empty()) GTEST_SKIP() << "cuDNN pooling unavailable: " << why_not;                \
-      FAIL() << "cuDNN is loaded but declined a plain f32 2x2 average pooling";                      \
-    }                                                                                                \
-  }
+#define NIMBUS_REQUIRE_CUDNN() NIMBUS_REQUIRE_CUDNN_FOR("2x2 average pooling", probe_average_pooling)
 
 // Checks that cuDNN computed some of what ran since `before` (bf16: reports only).
 void expect_ran(const KernelSwitch::Counts& before, DType dt, const char* op) {
