@@ -1,5 +1,7 @@
 #include "analytics/sql/dependent_join.h"
 
+#include <algorithm>
+
 #include "analytics/column_builder.h"
 #include "analytics/expr/evaluate.h"
 #include "analytics/expr/expr_builders.h"
@@ -29,22 +31,12 @@ Column cast_column(const Column& column, DataType type) {
   return evaluate(expr::cast(expr::col("v"), type), Table({"v"}, {column}));
 }
 
-// The pairs (row, domain row) that meet the equalities: a hash join on them, or every pair when
-// there are none, in `rows` order (each row's domain rows in domain order), as a join gives them.
-JoinRows equal_pairs(const Table& rows, const Table& domain, std::vector<DomainEquality>& equalities,
-                     std::string_view sql) {
-  JoinRows pairs;
-  if (equalities.empty()) {
-    const int64_t n = rows.num_rows(), d = domain.num_rows();
-    pairs.left.reserve(static_cast<size_t>(n * d));
-    pairs.right.reserve(static_cast<size_t>(n * d));
-    for (int64_t r = 0; r < n; ++r)
-      for (int64_t k = 0; k < d; ++k) {
-        pairs.left.push_back(r);
-        pairs.right.push_back(k);
-      }
-    return pairs;
-  }
+// Candidate pairs whose condition columns are gathered at once (Note [Dependent joins]: blocks).
+constexpr int64_t kPairBlock = int64_t{1} << 20;
+
+// The pairs (row, domain row) that meet the equalities: a hash join on them, in row order (each
+// row's domain rows in domain order), as a join gives them.
+JoinRows equal_pairs(const Table& domain, std::vector<DomainEquality>& equalities, std::string_view sql) {
   std::vector<std::string> names;
   std::vector<Column> inner, outer;
   for (size_t i = 0; i < equalities.size(); ++i) {
@@ -57,6 +49,34 @@ JoinRows equal_pairs(const Table& rows, const Table& domain, std::vector<DomainE
   return at(Where{sql}, equalities.front().location, [&] {
     return join_rows(Table(names, inner), Table(names, outer), names, names, JoinKind::inner);
   });
+}
+
+// Appends to `met` the pairs of `block` that meet `residual` (all of them without one), in order.
+void keep_meeting(const JoinRows& block, const Table& rows, const Table& domain, const ExprPtr& residual,
+                  const std::vector<std::string>& residual_inputs, std::string_view sql, int location,
+                  JoinRows& met) {
+  if (!residual) {
+    met.left.insert(met.left.end(), block.left.begin(), block.left.end());
+    met.right.insert(met.right.end(), block.right.begin(), block.right.end());
+    return;
+  }
+  // The conditions read only their columns of the pairs (Note [Dependent joins]).
+  std::vector<std::string> names;
+  std::vector<Column> columns;
+  for (const std::string& name : residual_inputs) {
+    names.push_back(name);
+    columns.push_back(take(rows.column(name), block.left));
+  }
+  for (int64_t i = 0; i < domain.num_columns(); ++i) {
+    names.push_back(domain.names()[static_cast<size_t>(i)]);
+    columns.push_back(take(domain.column(i), block.right));
+  }
+  const std::vector<int64_t> kept =
+      at(Where{sql}, location, [&] { return evaluate_predicate(residual, Table(names, columns)); });
+  for (const int64_t k : kept) {
+    met.left.push_back(block.left[static_cast<size_t>(k)]);
+    met.right.push_back(block.right[static_cast<size_t>(k)]);
+  }
 }
 
 }  // namespace
@@ -90,32 +110,34 @@ OuterDomain correlation_domain(const Correlation& correlation, const ExprContext
 Table join_with_domain(const Table& rows, const Table& domain, std::vector<DomainEquality> equalities,
                        const ExprPtr& residual, const std::vector<std::string>& residual_inputs,
                        std::string_view sql, int location) {
-  JoinRows pairs = equal_pairs(rows, domain, equalities, sql);
-  if (residual) {
-    // The conditions read only their columns of the pairs (Note [Dependent joins]).
-    std::vector<std::string> names;
-    std::vector<Column> columns;
-    for (const std::string& name : residual_inputs) {
-      names.push_back(name);
-      columns.push_back(take(rows.column(name), pairs.left));
+  JoinRows met, block;
+  const auto filter = [&] { keep_meeting(block, rows, domain, residual, residual_inputs, sql, location, met); };
+  if (equalities.empty()) {
+    // Every pair is a candidate: made a block of rows at a time, never all at once.
+    const int64_t n = rows.num_rows(), d = domain.num_rows();
+    const int64_t rows_per_block = std::max<int64_t>(1, kPairBlock / std::max<int64_t>(d, 1));
+    for (int64_t r0 = 0; r0 < n && d > 0; r0 += rows_per_block) {
+      block.left.clear();
+      block.right.clear();
+      for (int64_t r = r0; r < std::min(n, r0 + rows_per_block); ++r)
+        for (int64_t k = 0; k < d; ++k) {
+          block.left.push_back(r);
+          block.right.push_back(k);
+        }
+      filter();
     }
-    for (int64_t i = 0; i < domain.num_columns(); ++i) {
-      names.push_back(domain.names()[static_cast<size_t>(i)]);
-      columns.push_back(take(domain.column(i), pairs.right));
+  } else {
+    const JoinRows pairs = equal_pairs(domain, equalities, sql);
+    const int64_t total = static_cast<int64_t>(pairs.left.size());
+    for (int64_t b = 0; b < total; b += kPairBlock) {
+      const auto first = static_cast<size_t>(b), last = static_cast<size_t>(std::min(total, b + kPairBlock));
+      block.left.assign(pairs.left.begin() + first, pairs.left.begin() + last);
+      block.right.assign(pairs.right.begin() + first, pairs.right.begin() + last);
+      filter();
     }
-    const std::vector<int64_t> kept =
-        at(Where{sql}, location, [&] { return evaluate_predicate(residual, Table(names, columns)); });
-    JoinRows met;
-    met.left.reserve(kept.size());
-    met.right.reserve(kept.size());
-    for (const int64_t k : kept) {
-      met.left.push_back(pairs.left[static_cast<size_t>(k)]);
-      met.right.push_back(pairs.right[static_cast<size_t>(k)]);
-    }
-    pairs = std::move(met);
   }
-  return with_column(take(rows, pairs.left), correlation_key_name(0),
-                     take(domain.column(correlation_key_name(0)), pairs.right));
+  return with_column(take(rows, met.left), correlation_key_name(0),
+                     take(domain.column(correlation_key_name(0)), met.right));
 }
 
 void unify_key_types(Column& outer, Column& inner, std::string_view sql, int location) {

@@ -31,7 +31,9 @@
 // join back, while the conditions are evaluated once per (inner row, D row) pair that meets the
 // equalities: at most |D| x |inner|, never N x |inner|; duplicate outer values share their work.
 // The conditions first read only their own columns of those pairs; the subquery's whole rows are
-// gathered for the pairs that pass.
+// gathered for the pairs that pass. Blocks: the candidate pairs are tested about a million at a
+// time, and without an equality (every pair a candidate) they are also made a block at a time, so
+// memory holds the pairs that pass rather than |D| x |inner| of them.
 #include <string_view>
 #include <vector>
 

@@ -237,6 +237,21 @@ TEST(SqlDependentJoin, WorkGrowsWithDistinctOuterValuesNotOuterRows) {
             (Rows{"0|50000|0", "5000|50000|250000000", "10000|50000|500000000", "15000|50000|750000000"}));
 }
 
+TEST(SqlDependentJoin, ManyCandidatePairsAreTestedInBlocks) {
+  // No equality: 3000 inner rows x 1000 distinct outer values = 3e6 candidate pairs, more than one
+  // block of them (Note [Dependent joins]); counts and sums checked against their formulas.
+  ColumnBuilder a(DataType::int64), x(DataType::int64);
+  for (int64_t r = 0; r < 2000; ++r) a.append_int64(r % 1000 * 3);
+  for (int64_t r = 0; r < 3000; ++r) x.append_int64(r);
+  SqlEngine e;
+  e.register_table("outer_rows", Table({"a"}, {a.finish()}));
+  e.register_table("inner_rows", Table({"x"}, {x.finish()}));
+  // For a = 3i: count(x < a) = 3i, summed over both copies of every i: 2 * 3 * (0 + ... + 999).
+  EXPECT_EQ(rows(e, "SELECT count(*), sum(n), min(n), max(n) FROM (SELECT (SELECT count(*) FROM inner_rows "
+                    "WHERE inner_rows.x < outer_rows.a) AS n FROM outer_rows) q"),
+            (Rows{"2000|2997000|0|2997"}));
+}
+
 TEST(SqlCorrelated, UnsupportedShapesPointAtTheirPlace) {
   SqlEngine e = engine_with_tables();
   struct Case {
