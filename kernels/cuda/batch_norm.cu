@@ -123,10 +123,13 @@ __global__ void batch_norm_grad_sums(T* gw, T* gb, T* coef, const T* g, const T*
 
 template <typename T>
 __global__ void batch_norm_grad_input(T* gi, const T* g, const T* x, const T* mean, const T* coef, int64_t total,
-                                      int64_t channels, int64_t spatial) {
+                                      int64_t channels, int64_t spatial, bool training) {
   NIMBUS_GRID_STRIDE(i, total) {
     const int64_t c = (i / spatial) % channels;
-    gi[i] = coef[3 * c] * (g[i] - coef[3 * c + 1] - (x[i] - mean[c]) * coef[3 * c + 2]);
+    // Evaluation: g * weight * rstd alone, as on the CPU; the training form's (x - mean) * 0
+    // would turn an infinite or NaN x into a NaN gradient.
+    gi[i] = training ? coef[3 * c] * (g[i] - coef[3 * c + 1] - (x[i] - mean[c]) * coef[3 * c + 2])
+                     : coef[3 * c] * g[i];
   }
 }
 
@@ -204,7 +207,7 @@ void backward(const Tensor& grad_in, const Tensor& grad_weight, const Tensor& gr
   if (total == 0) return;
   batch_norm_grad_input<T><<<blocks_for(total), kBlockSize, 0, stream>>>(
       mutable_data_of<T>(grad_in), data_of<T>(grad_out), data_of<T>(x), data_of<T>(mean), data_of<T>(coef), total,
-      channels, spatial);
+      channels, spatial, training);
   NIMBUS_CUDA_CHECK_LAUNCH();
 }
 

@@ -46,6 +46,7 @@
 #include <cublasLt.h>
 
 #include <array>
+#include <cstdint>
 
 #include "kernels/cuda/cublas_gemm.h"
 #include "kernels/cuda/cublaslt_gemm.h"
@@ -122,8 +123,11 @@ uint64_t address_of(const Tensor& t) { return reinterpret_cast<uint64_t>(t.data_
 bool cublaslt_gemm(const Tensor& out, const Tensor& a, const Tensor& w, bool accumulate, const Tensor& bias) {
   const DType dt = out.dtype();
   if (dt != DType::f32 && dt != DType::f16 && dt != DType::bf16) return false;
+  // The bias epilogue's kernels may load the bias in 16-byte vectors, and no preference says
+  // otherwise: a bias view at another alignment stays on the cuBLAS path.
   if (bias.defined() && (bias.dtype() != dt || bias.dim() != 1 || bias.size(0) != out.size(2) ||
-                         bias.stride(0) != 1 || bias.device() != out.device()))
+                         bias.stride(0) != 1 || bias.device() != out.device() ||
+                         reinterpret_cast<uintptr_t>(bias.data_ptr()) % 16 != 0))
     return false;
   const int64_t batches = out.size(0), m = out.size(1), n = out.size(2), k = a.size(2);
   const std::optional<MatrixLayout> la = blas_layout(m, k, a.stride(1), a.stride(2));

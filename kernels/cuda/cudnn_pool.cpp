@@ -35,8 +35,9 @@
 // The backward: cudnnPoolingBackward takes y and x besides dy, for max pooling's sake; an
 // average's gradient depends on neither, so their values cannot enter the result, but the call
 // still wants valid buffers of their sizes (TensorFlow hands it scratch buffers for the same
-// reason). y is given grad_out (y's shape) and x grad_input (x's shape): no extra memory, and
-// were cuDNN ever to read them in an average mode, the parity test's backward would show it.
+// reason). y is given grad_out (y's shape; both only read) and x a scratch buffer of x's shape:
+// not grad_input, since cuDNN does not promise that x may be the dx it writes. Were cuDNN ever to
+// read them in an average mode, the parity test's backward would show it.
 //
 // Types: f32, f64, f16 and bf16, the types our pooling has. cuDNN may sum a window in another
 // order, in another precision for 16-bit data (our kernels sum in f32 and round once), or multiply
@@ -153,12 +154,15 @@ bool cudnn_avg_pool2d_forward(const Tensor& out, const Tensor& x, const Pool2dPa
 }
 
 bool cudnn_avg_pool2d_backward(const Tensor& grad_input, const Tensor& grad_out, const Pool2dParams& p) {
+  // An average's gradient needs neither y nor x (Note [cuDNN pooling]): grad_out stands in for y
+  // (both only read), and x gets a scratch buffer of its shape, since cuDNN does not promise that
+  // x may be the dx it writes.
+  Tensor x_stand_in;
   return run_on_cudnn("avg_pool2d_backward", grad_input, grad_out, p,
                       [&](const CudnnLibrary& lib, cudnnHandle_t h, const PoolDescriptors& d, const CudnnScaling& s) {
-                        // An average's gradient needs neither y nor x (Note [cuDNN pooling]):
-                        // grad_out and grad_input stand in as buffers of their shapes.
+                        x_stand_in = empty(grad_input.shape(), {grad_input.dtype(), grad_input.device()});
                         return lib.PoolingBackward(h, d.pool, s.one(), d.y, grad_out.data_ptr(), d.y,
-                                                   grad_out.data_ptr(), d.x, grad_input.data_ptr(), s.zero(), d.x,
+                                                   grad_out.data_ptr(), d.x, x_stand_in.data_ptr(), s.zero(), d.x,
                                                    grad_input.data_ptr());
                       });
 }

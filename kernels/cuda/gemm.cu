@@ -46,10 +46,12 @@ int to_int(int64_t v, const char* what) {
   return static_cast<int>(v);
 }
 
-void cublas_batched(const Tensor& out, const Tensor& a_in, const Tensor& w_in, bool accumulate) {
+// `try_lt` false: cuBLASLt already declined this product (in its bias form), so it is neither
+// asked again nor counted twice.
+void cublas_batched(const Tensor& out, const Tensor& a_in, const Tensor& w_in, bool accumulate, bool try_lt = true) {
   const Tensor a = blas_ready(a_in), w = blas_ready(w_in);
   // Behind its switch until its parity test has passed on a GPU (Note [cuBLASLt epilogues]).
-  if (cublaslt_gemm_switch().enabled()) {
+  if (try_lt && cublaslt_gemm_switch().enabled()) {
     const bool ran_on_lt = cublaslt_gemm(out, a, w, accumulate);
     cublaslt_gemm_switch().count(ran_on_lt);
     if (ran_on_lt) return;
@@ -104,7 +106,7 @@ void integer_batched(const Tensor& out, const Tensor& a, const Tensor& w, bool a
   NIMBUS_CUDA_CHECK_LAUNCH();
 }
 
-void batched_gemm_kernel(const Tensor& out, const Tensor& a, const Tensor& w, bool accumulate) {
+void batched_gemm(const Tensor& out, const Tensor& a, const Tensor& w, bool accumulate, bool try_lt) {
   if (out.numel() == 0) return;
   DeviceScope scope(out.device().index);
   if (a.size(2) == 0) {  // empty inner dimension: the sum over nothing is zero
@@ -116,8 +118,12 @@ void batched_gemm_kernel(const Tensor& out, const Tensor& a, const Tensor& w, bo
   switch (out.dtype()) {
     case DType::i32: return integer_batched<int32_t>(out, a, w, accumulate);
     case DType::i64: return integer_batched<int64_t>(out, a, w, accumulate);
-    default: return cublas_batched(out, a, w, accumulate);
+    default: return cublas_batched(out, a, w, accumulate, try_lt);
   }
+}
+
+void batched_gemm_kernel(const Tensor& out, const Tensor& a, const Tensor& w, bool accumulate) {
+  batched_gemm(out, a, w, accumulate, /*try_lt=*/true);
 }
 
 // linear's product: the bias in cuBLASLt's epilogue while its switch is on (Note [cuBLASLt
@@ -127,13 +133,15 @@ void batched_gemm_bias_kernel(const Tensor& out, const Tensor& a, const Tensor& 
   if (out.numel() == 0) return;
   DeviceScope scope(out.device().index);
   const bool floating = out.dtype() == DType::f32 || out.dtype() == DType::f16 || out.dtype() == DType::bf16;
+  bool lt_declined = false;
   if (floating && a.size(2) > 0 && cublaslt_gemm_switch().enabled()) {
     const bool ran_on_lt = cublaslt_gemm(out, blas_ready(a), blas_ready(w), /*accumulate=*/false, bias);
     cublaslt_gemm_switch().count(ran_on_lt);
     if (ran_on_lt) return;
+    lt_declined = true;
   }
   out.copy_(bias.expand(out.shape()));
-  batched_gemm_kernel(out, a, w, /*accumulate=*/true);
+  batched_gemm(out, a, w, /*accumulate=*/true, /*try_lt=*/!lt_declined);
 }
 
 }  // namespace
