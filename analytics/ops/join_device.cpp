@@ -16,11 +16,13 @@ Device join_device(const Table& left, const Table& right) {
 }
 
 bool keys_match_on_device(const std::vector<Column>& left_keys, const std::vector<Column>& right_keys) {
-  const auto integer = [](DataType t) {
-    return t == DataType::int32 || t == DataType::int64 || t == DataType::date32 || t == DataType::timestamp;
-  };
-  return left_keys.size() == 1 && right_keys.size() == 1 && integer(left_keys[0].type()) &&
-         integer(right_keys[0].type());
+  if (left_keys.size() != 1 || right_keys.size() != 1) return false;
+  const DataType l = left_keys[0].type(), r = right_keys[0].type();
+  const auto integer = [](DataType t) { return t == DataType::int32 || t == DataType::int64; };
+  // One type on both sides, or int32 with int64: a date is never compared with a timestamp or a
+  // number by its stored value, whatever checked the types before.
+  if (l == r) return integer(l) || l == DataType::date32 || l == DataType::timestamp;
+  return integer(l) && integer(r);
 }
 
 std::optional<DeviceJoinRows> match_keys_on_device(const std::vector<Column>& left_keys,

@@ -56,6 +56,10 @@ TEST(OpsJoinDevice, OtherKeysAreMatchedOnTheHost) {
   EXPECT_FALSE(detail::keys_match_on_device({of_type(DataType::int64), of_type(DataType::int64)},
                                             {of_type(DataType::int64), of_type(DataType::int64)}));
   EXPECT_FALSE(detail::keys_match_on_device({}, {}));
+  // Dates and timestamps only with their own type: never compared with a number by stored value.
+  EXPECT_FALSE(detail::keys_match_on_device({of_type(DataType::date32)}, {of_type(DataType::timestamp)}));
+  EXPECT_FALSE(detail::keys_match_on_device({of_type(DataType::date32)}, {of_type(DataType::int32)}));
+  EXPECT_FALSE(detail::keys_match_on_device({of_type(DataType::int64)}, {of_type(DataType::timestamp)}));
 }
 
 // Date and timestamp keys take the CPU's generic path: the same pairs, in the same order, as their
