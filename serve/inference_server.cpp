@@ -135,8 +135,10 @@ struct InferenceServer::Impl {
   bool authorized(const http::HttpRequest& req, http::HttpResponse& res) const {
     if (options.api_key.empty() || req.path.starts_with("/v2/health/")) return true;
     const std::string_view header = req.header("Authorization");
-    const std::string_view prefix = "Bearer ";
-    if (header.starts_with(prefix) && same_secret(header.substr(prefix.size()), options.api_key)) return true;
+    const std::string_view prefix = "Bearer ";  // the scheme's name is case-insensitive (RFC 9110 11.1)
+    if (header.size() >= prefix.size() && http::equal_ignoring_case(header.substr(0, prefix.size()), prefix) &&
+        same_secret(header.substr(prefix.size()), options.api_key))
+      return true;
     res.status = 401;
     res.headers.emplace_back("WWW-Authenticate", "Bearer");
     res.set_content(error_json(header.empty() ? "missing API key: send the header 'Authorization: Bearer <key>'"

@@ -23,6 +23,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kReadSize = 16u << 10;  // bytes asked of each recv()
+constexpr size_t kKeptBufferBytes = 1u << 20;  // a connection's buffer beyond this is freed when empty
 constexpr auto kLingerTime = std::chrono::seconds(2);
 
 // Accepted connections waiting for a free worker.
@@ -66,8 +67,10 @@ void set_timeout(int fd, int option, std::chrono::milliseconds timeout) {
   ::setsockopt(fd, SOL_SOCKET, option, &tv, sizeof(tv));
 }
 
-// Writes all of `data`; false when the peer is gone or the send timeout passed.
-bool send_all(int fd, std::string_view data) {
+// Writes all of `data` within `limit` in all (a reader taking a byte now and then cannot hold the
+// worker); false when the peer is gone or the time is up.
+bool send_all(int fd, std::string_view data, std::chrono::milliseconds limit) {
+  const auto deadline = Clock::now() + limit;
   while (!data.empty()) {
     const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
     if (n < 0) {
@@ -75,6 +78,7 @@ bool send_all(int fd, std::string_view data) {
       return false;
     }
     data.remove_prefix(static_cast<size_t>(n));
+    if (!data.empty() && Clock::now() > deadline) return false;
   }
   return true;
 }
@@ -84,12 +88,20 @@ bool send_all(int fd, std::string_view data) {
 class ReceiveBuffer {
  public:
   std::string_view request() const { return {data_.data() + start_, filled_ - start_}; }
-  bool request_started() const { return filled_ > start_; }
+  // Whether a byte of the next request is here: the empty lines some clients send after a body
+  // do not start one (the parser skips them).
+  bool request_started() const {
+    for (size_t i = start_; i < filled_; ++i)
+      if (data_[i] != '\r' && data_[i] != '\n') return true;
+    return false;
+  }
   // Drops the first `bytes` of the current request (the request answered); what follows (a
-  // pipelined request) becomes the current one.
+  // pipelined request) becomes the current one. A buffer grown for a large body is given back.
   void consume(size_t bytes) {
     start_ += bytes;
-    if (start_ == filled_) start_ = filled_ = 0;
+    if (start_ < filled_) return;
+    start_ = filled_ = 0;
+    if (data_.size() > kKeptBufferBytes) std::string().swap(data_);
   }
   // recv() into the free space; returns its result.
   ssize_t receive(int fd, int flags = 0) {
@@ -130,7 +142,7 @@ struct HttpServer::Impl {
     HttpResponse response;
     response.status = status;
     error_handler(status, message, response);
-    send_all(fd, serialize_response(response, /*keep_alive=*/false));
+    send_all(fd, serialize_response(response, /*keep_alive=*/false), options.read_timeout);
     // Lingering close: the client may still be sending a body we refused. Closing with unread
     // bytes would reset the connection and could destroy our answer before the client reads it,
     // so the rest is read and dropped for a short while first.
@@ -187,13 +199,20 @@ struct HttpServer::Impl {
       bool sent_continue = false;
       while (state == RequestParser::State::need_more) {
         if (parser.expects_continue() && !sent_continue) {
-          if (!send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n")) return;
+          if (!send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", options.read_timeout)) return;
           sent_continue = true;
         }
         const ssize_t n = buffer.request_started() ? buffer.receive(fd) : receive_next(buffer, fd);
         if (n > 0) {
           if (began == Clock::time_point{}) began = Clock::now();
           state = parser.parse(buffer.request());
+          // Bytes arriving a few at a time do not extend read_timeout (a slow client would hold
+          // the worker, and shutdown, for as long as it likes).
+          if (state == RequestParser::State::need_more && Clock::now() - began > options.read_timeout) {
+            answer_error(fd, 408, "the request was not complete within " +
+                                      std::to_string(options.read_timeout.count()) + " ms");
+            return;
+          }
           continue;
         }
         if (n == 0) return;  // the client closed
@@ -211,7 +230,6 @@ struct HttpServer::Impl {
         return;
       }
       const HttpRequest& request = parser.request();
-      const bool keep_alive = parser.keep_alive() && !stopping.load(std::memory_order_relaxed);
       HttpResponse response;
       in_flight.fetch_add(1, std::memory_order_relaxed);
       try {
@@ -220,8 +238,16 @@ struct HttpServer::Impl {
         response = HttpResponse{};
         response.status = 500;
         error_handler(500, std::string("internal error: ").append(e.what()), response);
+      } catch (...) {
+        response = HttpResponse{};
+        response.status = 500;
+        error_handler(500, "internal error", response);
       }
-      const bool sent = send_all(fd, serialize_response(response, keep_alive, request.method == "HEAD"));
+      // Decided after the handler: a stop() meanwhile closes the connection after this answer.
+      const bool keep_alive = parser.keep_alive() && !stopping.load(std::memory_order_relaxed);
+      if (keep_alive && request.minor_version == 0) response.headers.emplace_back("Connection", "keep-alive");
+      const bool sent =
+          send_all(fd, serialize_response(response, keep_alive, request.method == "HEAD"), options.read_timeout);
       in_flight.fetch_sub(1, std::memory_order_relaxed);
       if (!sent) return;
       if (!keep_alive) return;
@@ -302,7 +328,12 @@ void HttpServer::run() {
       continue;
     }
     if (stopping_) break;
-    if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
+    // What accept(2) says to retry: an aborted connection, or a network error already pending on
+    // the new one.
+    if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO || errno == ENETDOWN || errno == ENOPROTOOPT ||
+        errno == EHOSTDOWN || errno == ENONET || errno == EHOSTUNREACH || errno == EOPNOTSUPP ||
+        errno == ENETUNREACH || errno == EPERM)
+      continue;
     if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));  // out of descriptors: let some close
       continue;

@@ -85,21 +85,24 @@ RequestParser::State RequestParser::parse(std::string_view received) {
     while (position_ < received.size() && (received[position_] == '\r' || received[position_] == '\n') &&
            scanned_ == position_)
       scanned_ = ++position_;
-    const size_t from = std::max(position_, scanned_ >= 3 ? scanned_ - 3 : size_t{0});
-    const size_t crlf = received.find("\r\n\r\n", from), lf = received.find("\n\n", from);
-    const size_t end = std::min(crlf == std::string_view::npos ? crlf : crlf + 4, lf == std::string_view::npos ? lf : lf + 2);
+    // The blank line ending the head: "\n\r\n" (which "\r\n\r\n" contains) or "\n\n".
+    const size_t from = std::max(position_, scanned_ >= 2 ? scanned_ - 2 : size_t{0});
+    const size_t crlf = received.find("\n\r\n", from), lf = received.find("\n\n", from);
+    const size_t end = std::min(crlf == std::string_view::npos ? crlf : crlf + 3, lf == std::string_view::npos ? lf : lf + 2);
+    // Every byte since the request began counts against the limit, the empty lines before it too.
     if (end == std::string_view::npos) {
       scanned_ = received.size();
-      if (received.size() - position_ > limits_.max_head_bytes)
+      if (received.size() > limits_.max_head_bytes)
         return fail(431, "the request line and headers are longer than the limit of " +
                              std::to_string(limits_.max_head_bytes) + " bytes");
       return State::need_more;
     }
-    if (end - position_ > limits_.max_head_bytes)
+    if (end > limits_.max_head_bytes)
       return fail(431, "the request line and headers are longer than the limit of " +
                            std::to_string(limits_.max_head_bytes) + " bytes");
     if (parse_head(received.substr(position_, end - position_)) == State::failed) return State::failed;
     position_ = end;
+    body_start_ = end;
   }
   if (phase_ == Phase::length_body) {
     const size_t available = received.size() - position_;
@@ -170,12 +173,11 @@ RequestParser::State RequestParser::parse_head(std::string_view head) {
     request_.headers.emplace_back(line.substr(0, colon), trim(line.substr(colon + 1)));
   }
 
-  keep_alive_ = request_.minor_version >= 1;
-  bool has_length = false, chunked = false;
+  bool has_length = false, chunked = false, close = false, keep = false;
   for (const auto& [name, value] : request_.headers) {
     if (equal_ignoring_case(name, "connection")) {
-      if (lists_token(value, "close")) keep_alive_ = false;
-      else if (lists_token(value, "keep-alive")) keep_alive_ = true;
+      close = close || lists_token(value, "close");  // "close" wins over any "keep-alive"
+      keep = keep || lists_token(value, "keep-alive");
     } else if (equal_ignoring_case(name, "expect")) {
       expect_continue_ = request_.minor_version >= 1 && equal_ignoring_case(value, "100-continue");
     } else if (equal_ignoring_case(name, "transfer-encoding")) {
@@ -193,6 +195,8 @@ RequestParser::State RequestParser::parse_head(std::string_view head) {
     }
   }
   if (chunked && has_length) return fail(400, "a request may not have both Content-Length and Transfer-Encoding");
+  // HTTP/1.0 keeps a connection only when asked to, and never after a chunked body (RFC 9112 6.1).
+  keep_alive_ = !close && (request_.minor_version >= 1 || (keep && !chunked));
   if (body_length_ > limits_.max_body_bytes) return fail(413, limit_message(body_length_, limits_.max_body_bytes));
   phase_ = chunked ? Phase::chunk_size : has_length && body_length_ > 0 ? Phase::length_body : Phase::done;
   if (!chunked && !has_length) body_length_ = 0;
@@ -214,6 +218,11 @@ RequestParser::State RequestParser::parse_chunks(std::string_view received) {
         std::string_view line = strip_cr(received.substr(position_, nl - position_));
         position_ = nl + 1;
         body_started_ = true;
+        // Sizes, extensions and trailers may not outgrow the body by more than a head's worth:
+        // every byte stays buffered until the request is answered.
+        if (position_ - body_start_ - request_.body.size() > limits_.max_head_bytes + request_.body.size())
+          return fail(400, "malformed chunked body: its chunk sizes, extensions and trailers are longer than the "
+                           "data they carry");
         if (phase_ == Phase::trailers) {
           if (line.empty()) {  // trailers are read and dropped
             consumed_ = position_;

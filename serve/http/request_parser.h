@@ -6,13 +6,15 @@
 // remembers how far it got: the head is searched for its blank line once, a Content-Length body is
 // waited for without being looked at, and a chunked body is decoded chunk by chunk. What it refuses,
 // and with which status:
-//  - a head over `max_head_bytes` (431), a malformed request line or header, a header folded
-//    over lines, or an HTTP version other than 1.0 and 1.1 (400, 505);
+//  - a head over `max_head_bytes` (431; counting the empty lines before it), a malformed request
+//    line or header, a header folded over lines, or an HTTP version other than 1.0 and 1.1 (400,
+//    505);
 //  - Content-Length and Transfer-Encoding together, or two different Content-Lengths (400): a
 //    proxy in front might frame the request differently than we do (request smuggling);
 //  - a transfer coding other than chunked (501);
 //  - a body over `max_body_bytes` (413), decided from Content-Length before any of the body is
-//    read, or as chunks arrive.
+//    read, or as chunks arrive; chunk framing (sizes, extensions, trailers) longer than the data
+//    it carries plus `max_head_bytes` (400), since every byte stays buffered until the answer.
 // Bytes after the request (a pipelined next request) are left to the caller: consumed() says where
 // this one ended.
 #include <cstddef>
@@ -68,6 +70,7 @@ class NIMBUS_API RequestParser {
   HttpRequest request_;
   size_t scanned_ = 0;      // head bytes already searched for the blank line
   size_t position_ = 0;     // where parsing goes on in `received`
+  size_t body_start_ = 0;   // where the body begins in `received`
   uint64_t body_length_ = 0;
   uint64_t chunk_left_ = 0;
   bool expect_continue_ = false;

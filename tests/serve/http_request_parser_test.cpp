@@ -81,6 +81,8 @@ TEST(HttpRequestParser, KeepAliveFollowsTheVersionAndTheConnectionHeader) {
   EXPECT_FALSE(keep("GET / HTTP/1.0\r\n"));
   EXPECT_TRUE(keep("GET / HTTP/1.0\r\nConnection: keep-alive\r\n"));
   EXPECT_FALSE(keep("GET / HTTP/1.1\r\nConnection: upgrade, close\r\n"));
+  EXPECT_FALSE(keep("GET / HTTP/1.1\r\nConnection: close\r\nConnection: keep-alive\r\n"));  // close wins
+  EXPECT_FALSE(keep("POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"));
 }
 
 TEST(HttpRequestParser, AcceptsBareLineFeedsAndEmptyLinesBeforeTheRequest) {
@@ -88,6 +90,33 @@ TEST(HttpRequestParser, AcceptsBareLineFeedsAndEmptyLinesBeforeTheRequest) {
   ASSERT_EQ(parser.parse("\r\n\r\nPOST /x HTTP/1.1\nContent-Length: 2\n\nab"), State::complete);
   EXPECT_EQ(parser.request().method, "POST");
   EXPECT_EQ(parser.request().body, "ab");
+  RequestParser mixed(limits());  // a bare LF line, then a CRLF blank line
+  ASSERT_EQ(mixed.parse("GET /m HTTP/1.1\nHost: h\n\r\n"), State::complete);
+  EXPECT_EQ(mixed.request().header("host"), "h");
+}
+
+TEST(HttpRequestParser, EmptyLinesBeforeTheRequestCountAgainstTheHeadLimit) {
+  RequestParser parser(limits(1024, 64));
+  std::string blank;
+  for (int i = 0; i < 40; ++i) blank += "\r\n";
+  EXPECT_EQ(parser.parse(blank), State::failed);
+  EXPECT_EQ(parser.error_status(), 431);
+}
+
+TEST(HttpRequestParser, ChunkFramingCannotOutgrowItsData) {
+  // One byte per chunk under 60 bytes of extensions, and then endless trailers: both would stay
+  // buffered until the answer, so both are refused once they pass the data plus a head's worth.
+  std::string text = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 20; ++i) text += "1;" + std::string(60, 'e') + "\r\nx\r\n";
+  RequestParser extensions(limits(1 << 20, 256));
+  EXPECT_EQ(extensions.parse(text), State::failed);
+  EXPECT_EQ(extensions.error_status(), 400);
+  EXPECT_NE(extensions.error_message().find("longer than the data they carry"), std::string::npos);
+  std::string trailers = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n";
+  for (int i = 0; i < 40; ++i) trailers += "T: " + std::string(20, 't') + "\r\n";
+  RequestParser endless(limits(1 << 20, 256));
+  EXPECT_EQ(endless.parse(trailers), State::failed);
+  EXPECT_EQ(endless.error_status(), 400);
 }
 
 TEST(HttpRequestParser, SaysWhenTheClientWaitsForContinue) {

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -214,6 +215,47 @@ TEST(HttpServer, AnIncompleteRequestTimesOutWith408) {
   client.send("POST /slow HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc");
   const std::string answer = client.response();
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 408 ")) << answer;
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST(HttpServer, ARequestTrickledInStillTimesOutWith408) {
+  TestServer server;  // read_timeout 500 ms, idle_timeout 200 ms
+  Client client(server.port());
+  const auto start = std::chrono::steady_clock::now();
+  client.send("GET /slow HTTP/1.1\r\nX-Slow: ");
+  std::atomic<bool> answered{false};
+  std::string answer;
+  std::thread reader([&] {
+    answer = client.response();
+    answered = true;
+  });
+  // One byte every 100 ms, well inside the idle timeout, for 2 s at most: the request never
+  // completes, and the bytes must not keep extending its time.
+  for (int i = 0; i < 20 && !answered; ++i) {
+    std::this_thread::sleep_for(100ms);
+    client.send("a");
+  }
+  reader.join();
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 408 ")) << answer;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
+}
+
+TEST(HttpServer, AnEmptyLineAfterABodyDoesNotStartARequest) {
+  TestServer server;
+  Client client(server.port());
+  client.send("POST /b HTTP/1.1\r\nContent-Length: 2\r\n\r\nok\r\n");
+  EXPECT_EQ(body_of(client.response()), "POST /b [ok]");
+  EXPECT_EQ(client.response(), "");  // closed when idle, with no 408 for a request never sent
+}
+
+TEST(HttpServer, KeepsHttp10ConnectionsThatAskAndSaysSo) {
+  TestServer server;
+  Client client(server.port());
+  client.send("GET /ten HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  const std::string first = client.response();
+  EXPECT_NE(first.find("Connection: keep-alive"), std::string::npos) << first;
+  client.send("GET /again HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(body_of(client.response()), "GET /again []");
   EXPECT_TRUE(client.closed_by_server());
 }
 
