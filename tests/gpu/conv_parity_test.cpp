@@ -17,6 +17,7 @@
 
 #include "kernels/conv_ops.h"
 #include "kernels/ops.h"
+#include "gpu/conv_backward_check.h"
 #include "gpu/parity_harness.h"
 
 namespace nimbus::gpu_parity {
@@ -93,28 +94,13 @@ OpCase conv2d_backward_case() {
             for (const ConvConfig& c : conv_configs()) {
               const Tensor x = random_tensor(c.x, dt, Dist::normal, gen);
               const Tensor w = random_tensor(c.w, dt, Dist::normal, gen);
-              const Shape out_shape = conv2d(x, w, Tensor(), c.p).shape();
-              const Tensor g = random_tensor(out_shape, dt, Dist::normal, gen);
-              const int64_t input_terms = (c.w[0] / c.p.groups) * c.w[2] * c.w[3];
-              const int64_t weight_terms = out_shape[0] * out_shape[2] * out_shape[3];
+              const Tensor g = random_tensor(conv2d(x, w, Tensor(), c.p).shape(), dt, Dist::normal, gen);
               // Every gradient, then each alone (the kernel skips the work of the others).
-              for (int want = 0; want < 4; ++want) {
-                const bool need_input = want == 0 || want == 1, need_weight = want == 0 || want == 2;
-                const bool need_bias = want == 0 || want == 3;
-                const Conv2dGrads gc = conv2d_backward(g, x, w, c.p, need_input, need_weight, need_bias);
-                const Conv2dGrads gg =
-                    conv2d_backward(g.to(gpu()), x.to(gpu()), w.to(gpu()), c.p, need_input, need_weight, need_bias);
-                const std::string what = describe("conv2d_backward", dt, c.x, conv_str(c) + " want " + std::to_string(want));
-                ASSERT_EQ(gg.grad_input.defined(), need_input) << what;
-                ASSERT_EQ(gg.grad_weight.defined(), need_weight) << what;
-                ASSERT_EQ(gg.grad_bias.defined(), need_bias) << what;
-                if (need_input)
-                  expect_close(gc.grad_input, gg.grad_input, sum_tolerance(dt, input_terms), what + " grad_input");
-                if (need_weight)
-                  expect_close(gc.grad_weight, gg.grad_weight, sum_tolerance(dt, weight_terms), what + " grad_weight");
-                if (need_bias)
-                  expect_close(gc.grad_bias, gg.grad_bias, sum_tolerance(dt, weight_terms), what + " grad_bias");
-              }
+              for (int want = 0; want < 4; ++want)
+                expect_conv_backward_matches(
+                    g, x, w, c.p, /*need_input=*/want == 0 || want == 1, /*need_weight=*/want == 0 || want == 2,
+                    /*need_bias=*/want == 0 || want == 3, dt, sum_tolerance,
+                    describe("conv2d_backward", dt, c.x, conv_str(c) + " want " + std::to_string(want)));
             }
           }};
 }
