@@ -184,6 +184,11 @@ struct HttpServer::Impl {
     return buffer.receive(fd);
   }
 
+  void answer_timed_out(int fd) {
+    answer_error(fd, 408,
+                 "the request was not complete within " + std::to_string(options.read_timeout.count()) + " ms");
+  }
+
   // Serves the requests of one connection until it closes, idles or asks to close.
   void serve(int fd) {
     int yes = 1;
@@ -209,8 +214,7 @@ struct HttpServer::Impl {
           // Bytes arriving a few at a time do not extend read_timeout (a slow client would hold
           // the worker, and shutdown, for as long as it likes).
           if (state == RequestParser::State::need_more && Clock::now() - began > options.read_timeout) {
-            answer_error(fd, 408, "the request was not complete within " +
-                                      std::to_string(options.read_timeout.count()) + " ms");
+            answer_timed_out(fd);
             return;
           }
           continue;
@@ -220,8 +224,7 @@ struct HttpServer::Impl {
         if (errno != EAGAIN && errno != EWOULDBLOCK) return;
         if (!buffer.request_started()) return;  // idle for idle_timeout, or stopping
         if (Clock::now() - began > options.read_timeout) {
-          answer_error(fd, 408, "the request was not complete within " +
-                                    std::to_string(options.read_timeout.count()) + " ms");
+          answer_timed_out(fd);
           return;
         }
       }

@@ -45,7 +45,6 @@ class NIMBUS_API RequestParser {
   // After need_more: whether the head is read and the client waits for "100 Continue" before it
   // sends the body (Expect: 100-continue).
   bool expects_continue() const { return phase_ > Phase::head && expect_continue_ && !body_started_; }
-  bool head_done() const { return phase_ > Phase::head; }
 
   // After complete: the request, and how many bytes of `received` it took.
   HttpRequest& request() { return request_; }
